@@ -1,0 +1,61 @@
+"""The regions the corpus covers and the spellings users type for them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+
+import yaml
+
+from subsidy.errors import UnknownCityError
+
+
+@dataclass(frozen=True)
+class Region:
+    id: str
+    name: str
+    level: str
+    province: str
+    has_amounts: bool
+    aliases: tuple[str, ...] = field(default=())
+
+
+@cache
+def all_regions() -> tuple[Region, ...]:
+    raw = yaml.safe_load(resources.files("knowledge").joinpath("data/regions.yaml").read_text("utf-8"))
+    return tuple(
+        Region(
+            id=r["id"],
+            name=r["name"],
+            level=r["level"],
+            province=r["province"],
+            has_amounts=bool(r["has_amounts"]),
+            aliases=tuple(r.get("aliases", [])),
+        )
+        for r in raw
+    )
+
+
+@cache
+def _lookup() -> dict[str, Region]:
+    table: dict[str, Region] = {}
+    for region in all_regions():
+        for key in (region.id, region.name, *region.aliases):
+            table[key.lower()] = region
+    return table
+
+
+def resolve_region(text: str, field_name: str = "city") -> Region:
+    """Map any accepted spelling (id, 天津, 天津市, 广州开发区 …) to its Region."""
+    key = (text or "").strip().lower()
+    region = _lookup().get(key)
+    if region is None:
+        raise UnknownCityError(
+            field_name, f"unknown city {text!r}", allowed=[r.id for r in all_regions()]
+        )
+    return region
+
+
+def money_regions() -> list[Region]:
+    return [r for r in all_regions() if r.has_amounts]
