@@ -14,4 +14,6 @@ def parse_iso_date(text: str | None, field_name: str = "as_of") -> dt.date:
     try:
         return dt.date.fromisoformat(str(text).strip())
     except ValueError:
-        raise BadDateError(field_name, f"{text!r} is not a valid date; use YYYY-MM-DD, e.g. 2022-06-01") from None
+        raise BadDateError(
+            field_name, f"{text!r} is not a valid date; use YYYY-MM-DD, e.g. 2022-06-01"
+        ) from None

@@ -9,7 +9,11 @@ import typer
 
 def register(app: typer.Typer) -> None:
     @app.command("policies")
-    def policies(city: str = typer.Option(None, "--city"), as_of: str = typer.Option(None, "--as-of"), as_json: bool = typer.Option(False, "--json")) -> None:
+    def policies(
+        city: str = typer.Option(None, "--city"),
+        as_of: str = typer.Option(None, "--as-of"),
+        as_json: bool = typer.Option(False, "--json"),
+    ) -> None:
         """List the policy documents with their status."""
         print("subsidy policies: not available yet", file=sys.stderr)
         raise typer.Exit(2)

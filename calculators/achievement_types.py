@@ -1,0 +1,135 @@
+"""The achievement type registry (achievement_types.yaml) and request validation against it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from calculators.rulebook import all_city_rules
+from subsidy.errors import BadAchievementError
+
+OPEN = "open"
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    values: tuple[Any, ...]  # allowed values (open fields: gathered from the rules)
+    required: bool
+    default: Any
+    ask: str
+
+
+@dataclass(frozen=True)
+class AchievementType:
+    name: str
+    label: str
+    core: bool
+    fields: tuple[FieldSpec, ...]
+
+    def field(self, name: str) -> FieldSpec | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+
+def _open_values(type_name: str, field_name: str) -> tuple[Any, ...]:
+    seen: list[Any] = []
+    for city in all_city_rules():
+        for rule in city.rules:
+            if type_name in rule.when.get("type", ()):
+                for value in rule.when.get(field_name, ()):
+                    if value not in seen:
+                        seen.append(value)
+    return tuple(sorted(seen, key=str))
+
+
+@cache
+def achievement_types() -> dict[str, AchievementType]:
+    raw = yaml.safe_load(resources.files("calculators").joinpath("achievement_types.yaml").read_text("utf-8"))
+    types: dict[str, AchievementType] = {}
+    for name, spec in raw.items():
+        fields = []
+        for fname, fspec in (spec.get("fields") or {}).items():
+            values = fspec.get("values")
+            allowed = _open_values(name, fname) if values == OPEN else tuple(values)
+            fields.append(
+                FieldSpec(
+                    name=fname,
+                    values=allowed,
+                    required="default" not in fspec,
+                    default=fspec.get("default"),
+                    ask=fspec.get("ask", ""),
+                )
+            )
+        types[name] = AchievementType(
+            name=name, label=spec.get("label", name), core=bool(spec.get("core")), fields=tuple(fields)
+        )
+    return types
+
+
+@dataclass(frozen=True)
+class Achievement:
+    """A validated achievement: its type, every field filled (defaults applied), and its count."""
+
+    type: str
+    fields: dict[str, Any]
+    count: int
+    assumed: tuple[str, ...] = ()  # fields filled from their defaults
+
+
+def _canonical(given: Any, allowed: tuple[Any, ...]) -> Any:
+    for value in allowed:
+        if given == value and type(given) is type(value):
+            return value
+    for value in allowed:
+        if isinstance(value, bool):
+            if str(given).lower() == str(value).lower():
+                return value
+        elif str(given).strip().lower() == str(value).lower():
+            return value
+    return None
+
+
+def validate_achievement(raw: dict[str, Any], where: str) -> Achievement:
+    """Check one achievement dict against the registry; errors name the field and allowed values."""
+    types = achievement_types()
+    type_name = raw.get("type")
+    if type_name not in types:
+        raise BadAchievementError(
+            f"{where}.type", f"unknown achievement type {type_name!r}", allowed=list(types)
+        )
+    spec = types[type_name]
+    count = raw.get("count", 1)
+    if count is None:
+        count = 1
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise BadAchievementError(f"{where}.count", f"must be a positive integer, got {count!r}")
+    known = {f.name for f in spec.fields} | {"type", "count"}
+    extra = sorted(set(raw) - known)
+    if extra:
+        raise BadAchievementError(
+            f"{where}.{extra[0]}",
+            f"is not a field of type {type_name!r}",
+            allowed=[f.name for f in spec.fields] + ["count"],
+        )
+    fields: dict[str, Any] = {"type": type_name}
+    assumed = []
+    for f in spec.fields:
+        if f.name not in raw or raw[f.name] is None:
+            if f.required:
+                raise BadAchievementError(
+                    f"{where}.{f.name}", "is required", allowed=[str(v) for v in f.values]
+                )
+            fields[f.name] = f.default
+            assumed.append(f.name)
+            continue
+        value = _canonical(raw[f.name], f.values)
+        if value is None:
+            raise BadAchievementError(
+                f"{where}.{f.name}", f"unknown value {raw[f.name]!r}", allowed=[str(v) for v in f.values]
+            )
+        fields[f.name] = value
+    return Achievement(type=type_name, fields=fields, count=count, assumed=tuple(assumed))

@@ -1,0 +1,314 @@
+"""The city-agnostic calculation engine: request → Estimate.
+
+It matches each achievement to the most specific rule of the city's rule file, derives
+percentages from other rules, multiplies by count, checks the document's validity on
+the grant date, applies the city's aggregate caps and explains every step.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
+from typing import Any
+
+from calculators.achievement_types import Achievement, achievement_types, validate_achievement
+from calculators.caps import Counted, apply_caps
+from calculators.models import ApplyInfo, CapApplied, Citation, Estimate, Item, Provenance, TraceStep
+from calculators.rulebook import CityRules, Quote, Rule, load_city_rules
+from knowledge import corpus
+from knowledge.regions import Region, resolve_region
+from subsidy.dates import parse_iso_date
+from subsidy.errors import BadAchievementError, UserInputError
+
+DEFAULT_COMPILATION = "2022年全国企标“领跑者”标准化工作补助汇编"
+DEFAULT_POLICIES_AS_OF = "2022-12-05"
+STATUS_WORDS = {"in_force": "有效", "expired": "已失效", "not_yet_in_force": "尚未施行"}
+
+
+def _wan(yuan: int | Decimal) -> str:
+    wan = Decimal(yuan) / 10000
+    return f"{wan.normalize():f} 万元"
+
+
+@cache
+def _rules_by_type(city: str) -> dict[str, tuple[Rule, ...]]:
+    rules = load_city_rules(city)
+    table: dict[str, list[Rule]] = {}
+    for rule in rules.rules if rules else ():
+        for type_name in rule.when.get("type", ()):
+            table.setdefault(type_name, []).append(rule)
+    return {k: tuple(v) for k, v in table.items()}
+
+
+def _document_title(city: CityRules, doc_id: str) -> str:
+    if doc_id in city.documents:
+        return city.documents[doc_id]
+    return corpus.document(doc_id).title
+
+
+def _citation(city: CityRules, quote: Quote | Rule) -> Citation:
+    return Citation(
+        document=_document_title(city, quote.document),
+        article=quote.article,
+        quote=quote.quote,
+        document_id=quote.document,
+    )
+
+
+def resolve_amount(city: CityRules, rule: Rule) -> tuple[Decimal, list[Rule]]:
+    """The per-unit amount of a rule, following `derive` links; returns the chain used."""
+    chain = [rule]
+    amount = Decimal(1)
+    current = rule
+    while current.derive_from is not None:
+        amount *= current.factor if current.factor is not None else Decimal(1)
+        current = city.rule(current.derive_from)
+        chain.append(current)
+        if len(chain) > 10:
+            raise ValueError(f"derivation loop at {rule.id}")
+    assert current.amount_yuan is not None
+    return amount * current.amount_yuan, chain
+
+
+def rule_basis(city: CityRules, rule: Rule) -> str:
+    current = rule
+    while not current.basis and current.derive_from:
+        current = city.rule(current.derive_from)
+    return current.basis
+
+
+def _best_rule(city: CityRules, candidates: list[Rule]) -> Rule:
+    return max(candidates, key=lambda r: (r.specificity, resolve_amount(city, r)[0]))
+
+
+def _matching(city_id: str, fields: dict[str, Any]) -> list[Rule]:
+    return [r for r in _rules_by_type(city_id).get(fields["type"], ()) if r.matches(fields)]
+
+
+def _to_yuan(amount: Decimal) -> int:
+    return int(amount.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
+
+
+def document_status(doc_id: str, on: dt.date) -> tuple[str, str | None, str | None]:
+    doc = corpus.document(doc_id)
+    start, end = _as_date(doc.effective_from), _as_date(doc.effective_to)
+    status = corpus.policy_status_on(doc, on)
+    return status, start.isoformat() if start else None, end.isoformat() if end else None
+
+
+def _uncovered_note(region: Region, city: CityRules | None, type_label: str) -> list[str]:
+    if city is None or not city.rules:
+        notes = [f"{region.name}的政策文件没有规定资助金额，以下是文件规定的条件和非资金激励："]
+        notes += (
+            [f"{c.quote}（{_document_title(city, c.document)} {c.article}）" for c in city.conditions]
+            if city
+            else []
+        )
+        return notes
+    titles = "、".join(f"《{t}》" for t in city.documents.values())
+    paid = sorted({t for rule in city.rules for t in rule.when.get("type", ())})
+    labels = "、".join(achievement_types()[t].label for t in paid if t in achievement_types())
+    return [
+        f"已核查{titles}：没有条款为该项{type_label}给予资助。",
+        f"该市政策资助的事项包括：{labels}。",
+    ]
+
+
+def _apply_info(city: CityRules, rule: Rule) -> ApplyInfo | None:
+    table = city.apply.get(rule.apply or "default")
+    if table is None:
+        return None
+    return ApplyInfo(
+        window=table.window,
+        deadline=table.deadline,
+        office=table.office,
+        materials=list(table.materials),
+        citations=[_citation(city, q) for q in table.citations],
+    )
+
+
+def _assumption_notes(city: CityRules, achievement: Achievement, chosen: Rule) -> list[str]:
+    """When a field was defaulted and another value would change the rule, say so."""
+    notes = []
+    spec = achievement_types()[achievement.type]
+    for name in achievement.assumed:
+        field = spec.field(name)
+        if field is None:
+            continue
+        for other in field.values:
+            if other == achievement.fields[name]:
+                continue
+            alt_fields = {**achievement.fields, name: other}
+            alt = _matching(city.city, alt_fields)
+            if alt:
+                best = _best_rule(city, alt)
+                if best.id != chosen.id:
+                    amount, _ = resolve_amount(city, best)
+                    notes.append(
+                        f"按 {name}={achievement.fields[name]} 计算；若 {name}={other}"
+                        f"（{field.ask}），适用 {best.article}，每项 {_wan(amount)}。"
+                    )
+    return notes
+
+
+def _item(
+    index: int, region: Region, city: CityRules | None, achievement: Achievement, as_of: dt.date
+) -> tuple[Item, Rule | None]:
+    spec = achievement_types()[achievement.type]
+    base = {"input_index": index, "type": achievement.type, "label": spec.label}
+    candidates = _matching(city.city, achievement.fields) if city else []
+    if not candidates:
+        return Item(**base, covered=False, notes=_uncovered_note(region, city, spec.label)), None
+    assert city is not None
+    rule = _best_rule(city, candidates)
+    per_unit, chain = resolve_amount(city, rule)
+    units = achievement.count if rule.per_unit else 1
+    amount = _to_yuan(per_unit * units)
+    trace = []
+    root = chain[-1]
+    trace.append(
+        TraceStep(
+            op="base",
+            detail=f"{root.article}：每项 {_wan(root.amount_yuan or 0)}",
+            yuan=root.amount_yuan,
+            rule_id=root.id,
+        )
+    )
+    for link in reversed(chain[:-1]):
+        trace.append(
+            TraceStep(
+                op="factor",
+                detail=f"{link.article}：按 {link.factor * 100:g}% 计",
+                value=float(link.factor or 1),
+                rule_id=link.id,
+            )
+        )
+    if units != 1 or not rule.per_unit:
+        trace.append(
+            TraceStep(
+                op="count",
+                detail=f"× {units} 项" if rule.per_unit else "一次性，不按数量累加",
+                value=units,
+                yuan=amount,
+            )
+        )
+    status, start, end = document_status(rule.document, as_of)
+    trace.append(TraceStep(op="status", detail=f"{as_of.isoformat()} 政策状态：{STATUS_WORDS[status]}"))
+    notes = list(rule.notes) + _assumption_notes(city, achievement, rule)
+    notes += [f"{n.quote}（{_document_title(city, n.document)} {n.article}）" for n in city.notes]
+    for other in candidates:
+        if other.id != rule.id and other.specificity == rule.specificity:
+            notes.append(f"另有条款 {other.article}（{other.id}）也适用；已按金额较高者计算。")
+    item = Item(
+        **base,
+        covered=True,
+        amount_yuan=amount,
+        basis=rule_basis(city, rule),  # type: ignore[arg-type]
+        rule_id=rule.id,
+        citation=_citation(city, rule),
+        citations=[_citation(city, r) for r in chain],
+        policy_status=status,  # type: ignore[arg-type]
+        effective_from=start,
+        effective_to=end,
+        notes=notes,
+        trace=trace,
+        apply=_apply_info(city, rule),
+        counted_yuan=amount,
+        verified_on=city.verified_on or None,
+    )
+    return item, rule
+
+
+def parse_request(raw: Any) -> tuple[Region, dt.date, list[Achievement]]:
+    if not isinstance(raw, dict):
+        raise UserInputError("request", "must be a JSON object with city, as_of and achievements")
+    unknown = sorted(set(raw) - {"city", "as_of", "achievements"})
+    if unknown:
+        raise UserInputError(unknown[0], "is not a request field", allowed=["city", "as_of", "achievements"])
+    if not isinstance(raw.get("city"), str):
+        raise UserInputError("city", "is required (a city name or id)")
+    region = resolve_region(raw["city"])
+    as_of = parse_iso_date(raw.get("as_of"))
+    achievements = raw.get("achievements")
+    if not isinstance(achievements, list) or not achievements:
+        raise BadAchievementError("achievements", "must be a non-empty list of achievements")
+    parsed = []
+    for i, a in enumerate(achievements):
+        if not isinstance(a, dict):
+            raise BadAchievementError(f"achievements[{i}]", "must be an object with a type")
+        parsed.append(validate_achievement(a, f"achievements[{i}]"))
+    return region, as_of, parsed
+
+
+def estimate(raw: Any) -> Estimate:
+    """The one calculation core: the CLI, the API, the assistant and the eval all call this."""
+    region, as_of, achievements = parse_request(raw)
+    city = load_city_rules(region.id)
+    items: list[Item] = []
+    entries: list[Counted] = []
+    for i, achievement in enumerate(achievements):
+        item, rule = _item(i, region, city, achievement, as_of)
+        items.append(item)
+        if rule is not None and item.amount_yuan is not None:
+            entries.append(
+                Counted(i, rule, achievement.fields, achievement.count, item.amount_yuan, item.amount_yuan)
+            )
+    caps_applied = []
+    if city is not None and entries:
+        for effect in apply_caps(city.caps, entries):
+            caps_applied.append(
+                CapApplied(
+                    id=effect.cap.id,
+                    kind=effect.cap.kind,
+                    description=f"{effect.cap.description}：{effect.explanation}",
+                    citation=_citation(city, effect.cap),
+                    reduced_by_yuan=effect.reduced_by_yuan,
+                    input_indexes=list(effect.indexes),
+                )
+            )
+            for index in effect.indexes:
+                items[index].trace.append(
+                    TraceStep(
+                        op="cap", detail=f"{effect.cap.article} {effect.explanation}", rule_id=effect.cap.id
+                    )
+                )
+    for entry in entries:
+        items[entry.index].counted_yuan = entry.counted
+    counted = [items[e.index] for e in entries]
+    total = sum(e.counted for e in entries)
+    in_force = sum(e.counted for e in entries if items[e.index].policy_status == "in_force")
+    warnings = []
+    for item in counted:
+        if item.policy_status == "expired":
+            warnings.append(
+                f"{item.citation.document if item.citation else ''} 已于 {item.effective_to} 失效："
+                f"第 {item.input_index + 1} 项金额仅为该政策有效时的标准。"
+            )
+        elif item.policy_status == "not_yet_in_force":
+            warnings.append(
+                f"{item.citation.document if item.citation else ''} 自 {item.effective_from} 起施行，"
+                f"{as_of.isoformat()} 尚未生效（第 {item.input_index + 1} 项）。"
+            )
+    return Estimate(
+        city=region.id,
+        city_name=region.name,
+        as_of=as_of.isoformat(),
+        items=items,
+        total_yuan=total,
+        total_basis="fixed" if all(i.basis == "fixed" for i in counted) else "up_to",
+        total_in_force_yuan=in_force,
+        caps_applied=caps_applied,
+        warnings=list(dict.fromkeys(warnings)),
+        provenance=Provenance(
+            compilation=(city.compilation if city and city.compilation else DEFAULT_COMPILATION),
+            policies_as_of=(city.policies_as_of if city and city.policies_as_of else DEFAULT_POLICIES_AS_OF),
+            verified_on=city.verified_on if city else None,
+        ),
+    )

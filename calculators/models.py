@@ -1,0 +1,106 @@
+"""Typed boundaries of the calculators: the Estimate request and response (CONTRACT.md).
+
+The same models serve the CLI, the HTTP API, the assistant and the eval runner.
+Amounts are integers in yuan.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Basis = Literal["fixed", "up_to"]
+PolicyStatus = Literal["in_force", "expired", "not_yet_in_force"]
+
+
+class Citation(BaseModel):
+    document: str
+    article: str
+    quote: str
+    document_id: str | None = None
+
+
+class TraceStep(BaseModel):
+    """One step of how an amount was reached (like OpenFisca's computation trace)."""
+
+    op: Literal["base", "factor", "count", "cap", "status", "choice", "assumption"]
+    detail: str
+    yuan: int | None = None
+    value: float | None = None
+    rule_id: str | None = None
+
+
+class ApplyInfo(BaseModel):
+    """How to apply, where the text states it."""
+
+    window: str | None = None
+    deadline: str | None = None
+    office: str | None = None
+    materials: list[str] = Field(default_factory=list)
+    citations: list[Citation] = Field(default_factory=list)
+
+
+class Item(BaseModel):
+    input_index: int
+    type: str
+    label: str
+    covered: bool
+    amount_yuan: int | None = None
+    basis: Basis | None = None
+    rule_id: str | None = None
+    citation: Citation | None = None
+    citations: list[Citation] = Field(default_factory=list)
+    policy_status: PolicyStatus | None = None
+    effective_from: str | None = None
+    effective_to: str | None = None
+    notes: list[str] = Field(default_factory=list)
+    trace: list[TraceStep] = Field(default_factory=list)
+    apply: ApplyInfo | None = None
+    counted_yuan: int | None = None
+    verified_on: str | None = None
+
+
+class CapApplied(BaseModel):
+    id: str
+    kind: str
+    description: str
+    citation: Citation
+    reduced_by_yuan: int
+    input_indexes: list[int] = Field(default_factory=list)
+
+
+class Provenance(BaseModel):
+    compilation: str
+    policies_as_of: str
+    verified_on: str | None = None
+
+
+class Estimate(BaseModel):
+    city: str
+    city_name: str
+    as_of: str
+    items: list[Item]
+    total_yuan: int
+    total_basis: Basis
+    total_in_force_yuan: int
+    caps_applied: list[CapApplied] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+    provenance: Provenance | None = None
+
+
+class AchievementIn(BaseModel):
+    """An achievement as sent; type-specific fields are checked against the type registry."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    count: Any = 1
+
+
+class EstimateRequestIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    city: str
+    as_of: str | None = None
+    achievements: list[AchievementIn]
