@@ -1,7 +1,8 @@
-"""`subsidy rules`: List the rules of the calculators; --coverage accounts for every amount in the money documents."""
+"""`subsidy rules`: the calculators' rules; `--coverage` accounts for every amount in the money documents."""
 
 from __future__ import annotations
 
+import json
 import sys
 
 import typer
@@ -9,7 +10,66 @@ import typer
 
 def register(app: typer.Typer) -> None:
     @app.command("rules")
-    def rules(coverage: bool = typer.Option(False, "--coverage")) -> None:
-        """List the rules of the calculators; --coverage accounts for every amount in the money documents."""
-        print("subsidy rules: not available yet", file=sys.stderr)
-        raise typer.Exit(2)
+    def rules_command(
+        city: str = typer.Option(None, "--city", help="only this city (name or id)"),
+        coverage: bool = typer.Option(
+            False,
+            "--coverage",
+            help="list every amount found in the money documents and the rule that encodes it",
+        ),
+        as_json: bool = typer.Option(False, "--json", help="print JSON"),
+    ) -> None:
+        """List the rules of the calculators, or (--coverage) check that every amount in the texts is encoded."""
+        from rich.console import Console
+        from rich.table import Table
+
+        from calculators.rulebook import all_city_rules
+        from knowledge.regions import resolve_region
+
+        only = resolve_region(city).id if city else None
+        console = Console()
+        if coverage:
+            from calculators.coverage import amount_coverage
+
+            mentions = [m for m in amount_coverage() if only is None or m.city == only]
+            if as_json:
+                sys.stdout.write(
+                    json.dumps([m.__dict__ for m in mentions], ensure_ascii=False, indent=1, default=list)
+                    + "\n"
+                )
+            else:
+                table = Table(title="amounts in the money documents")
+                for col in ("city", "amount", "context", "accounted by"):
+                    table.add_column(col)
+                for m in mentions:
+                    table.add_row(
+                        m.city, m.amount, m.context, "; ".join(m.accounted_by) or "[red]UNACCOUNTED[/red]"
+                    )
+                console.print(table)
+            done = sum(1 for m in mentions if m.accounted_by)
+            share = done / len(mentions) if mentions else 1.0
+            print(f"{done} of {len(mentions)} amounts accounted for ({share:.1%})", file=sys.stderr)
+            return
+        rows = [
+            {
+                "id": r.id,
+                "article": r.article,
+                "amount_yuan": r.amount_yuan,
+                "derive": f"{r.factor} × {r.derive_from}" if r.derive_from else None,
+                "basis": r.basis or None,
+                "quote": r.quote,
+            }
+            for c in all_city_rules()
+            if only is None or c.city == only
+            for r in c.rules
+        ]
+        if as_json:
+            sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1) + "\n")
+            return
+        table = Table(title="calculator rules")
+        for col in ("id", "article", "amount (元)", "basis"):
+            table.add_column(col)
+        for row in rows:
+            amount = f"{row['amount_yuan']:,}" if row["amount_yuan"] is not None else row["derive"]
+            table.add_row(row["id"], row["article"], amount, row["basis"] or "")
+        console.print(table)

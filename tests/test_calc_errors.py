@@ -1,0 +1,81 @@
+"""Bad requests fail with one line naming the field and the allowed values."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from calculators.engine import estimate
+from subsidy.errors import UserInputError
+
+GOOD = {"type": "standard", "level": "national", "role": "lead", "action": "draft"}
+
+
+@pytest.mark.parametrize(
+    ("request_", "field", "hint"),
+    [
+        ({"city": "atlantis", "achievements": [GOOD]}, "city", "tianjin"),
+        ({"city": "天津", "as_of": "2022-13-40", "achievements": [GOOD]}, "as_of", "YYYY-MM-DD"),
+        ({"city": "天津", "achievements": [{**GOOD, "type": "medal"}]}, "achievements[0].type", "standard"),
+        (
+            {"city": "天津", "achievements": [{**GOOD, "level": "galactic"}]},
+            "achievements[0].level",
+            "national",
+        ),
+        ({"city": "天津", "achievements": [{**GOOD, "role": "boss"}]}, "achievements[0].role", "participate"),
+        ({"city": "天津", "achievements": [{**GOOD, "count": -1}]}, "achievements[0].count", "positive"),
+        ({"city": "天津", "achievements": [{**GOOD, "count": 1.5}]}, "achievements[0].count", "positive"),
+        (
+            {"city": "天津", "achievements": [{"type": "standard", "level": "national"}]},
+            "achievements[0].role",
+            "",
+        ),
+        ({"city": "天津", "achievements": []}, "achievements", "non-empty"),
+        ({"city": "天津", "achievements": [GOOD], "colour": "red"}, "colour", "city"),
+    ],
+)
+def test_bad_request_names_the_field(request_, field, hint):
+    with pytest.raises(UserInputError) as err:
+        estimate(request_)
+    assert err.value.field == field
+    assert hint in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def run_cli(*args, stdin=None):
+    return subprocess.run(
+        [sys.executable, "-m", "subsidy.cli", *args], input=stdin, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_cli_estimate_single_and_portfolio():
+    one = {"city": "天津", "as_of": "2022-06-01", "achievements": [GOOD]}
+    proc = run_cli("estimate", "-", "--json", stdin=json.dumps(one))
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["total_yuan"] == 80000
+    proc = run_cli("estimate", "-", "--json", stdin=json.dumps([one, {**one, "city": "tianjin"}]))
+    out = json.loads(proc.stdout)
+    assert isinstance(out, list) and len(out) == 2
+
+
+@pytest.mark.parametrize(
+    "stdin",
+    [
+        "{not json",
+        json.dumps({"city": "天津", "achievements": [{**GOOD, "level": "x"}]}),
+        json.dumps([{"city": "天津", "achievements": [GOOD]}, {"city": "nowhere", "achievements": [GOOD]}]),
+    ],
+)
+def test_cli_bad_input_is_one_line_without_traceback(stdin):
+    proc = run_cli("estimate", "-", "--json", stdin=stdin)
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_cli_missing_file():
+    proc = run_cli("estimate", "/no/such/file.json")
+    assert proc.returncode != 0 and "no such file" in proc.stderr
