@@ -103,22 +103,36 @@ def document_status(doc_id: str, on: dt.date) -> tuple[str, str | None, str | No
     return status, start.isoformat() if start else None, end.isoformat() if end else None
 
 
-def _uncovered_note(region: Region, city: CityRules | None, type_label: str) -> list[str]:
+def _uncovered_note(
+    region: Region, city: CityRules | None, achievement: Achievement, type_label: str
+) -> list[str]:
     if city is None or not city.rules:
         notes = [f"{region.name}的政策文件没有规定资助金额，以下是文件规定的条件和非资金激励："]
-        notes += (
-            [f"{c.quote}（{_document_title(city, c.document)} {c.article}）" for c in city.conditions]
-            if city
-            else []
-        )
+        if city is not None:
+            notes += [
+                f"{c.quote}（{_document_title(city, c.document)} {c.article}）" for c in city.conditions
+            ]
         return notes
     titles = "、".join(f"《{t}》" for t in city.documents.values())
-    paid = sorted({t for rule in city.rules for t in rule.when.get("type", ())})
-    labels = "、".join(achievement_types()[t].label for t in paid if t in achievement_types())
-    return [
-        f"已核查{titles}：没有条款为该项{type_label}给予资助。",
-        f"该市政策资助的事项包括：{labels}。",
-    ]
+    notes = [f"已核查{titles}：没有条款为这一项{type_label}给予资助。"]
+    for gap in city.uncovered:
+        if gap.matches(achievement.fields):
+            where = f"（{gap.article}：“{gap.quote}”）" if gap.quote and gap.article else ""
+            notes.append(f"{gap.reading}{where}")
+    same_type = _rules_by_type(city.city).get(achievement.type, ())
+    if same_type:
+        paid = "；".join(
+            dict.fromkeys(
+                f"{r.article} " + "/".join(str(v) for k, vals in r.when.items() if k != "type" for v in vals)
+                for r in same_type
+            )
+        )
+        notes.append(f"该市对{type_label}资助的情形是：{paid}。")
+    else:
+        paid_types = sorted({t for rule in city.rules for t in rule.when.get("type", ())})
+        labels = "、".join(achievement_types()[t].label for t in paid_types if t in achievement_types())
+        notes.append(f"该市政策资助的事项包括：{labels}。")
+    return notes
 
 
 def _apply_info(city: CityRules, rule: Rule) -> ApplyInfo | None:
@@ -165,7 +179,7 @@ def _item(
     base = {"input_index": index, "type": achievement.type, "label": spec.label}
     candidates = _matching(city.city, achievement.fields) if city else []
     if not candidates:
-        return Item(**base, covered=False, notes=_uncovered_note(region, city, spec.label)), None
+        return Item(**base, covered=False, notes=_uncovered_note(region, city, achievement, spec.label)), None
     assert city is not None
     rule = _best_rule(city, candidates)
     per_unit, chain = resolve_amount(city, rule)
@@ -185,7 +199,7 @@ def _item(
         trace.append(
             TraceStep(
                 op="factor",
-                detail=f"{link.article}：按 {link.factor * 100:g}% 计",
+                detail=f"{link.article}：按 {((link.factor or Decimal(1)) * 100).normalize():f}% 计",
                 value=float(link.factor or 1),
                 rule_id=link.id,
             )

@@ -83,6 +83,20 @@ class Cap:
 
 
 @dataclass(frozen=True)
+class Uncovered:
+    """An achievement the documents do not pay for, with the reading that says so."""
+
+    when: dict[str, tuple[Any, ...]]
+    reading: str
+    document: str | None = None
+    article: str | None = None
+    quote: str | None = None
+
+    def matches(self, fields: dict[str, Any]) -> bool:
+        return all(fields.get(name) in allowed for name, allowed in self.when.items())
+
+
+@dataclass(frozen=True)
 class ApplyTable:
     window: str | None = None
     deadline: str | None = None
@@ -104,6 +118,7 @@ class CityRules:
     notes: tuple[Quote, ...]  # city-wide notes: facts the calculator cannot know
     conditions: tuple[Quote, ...]  # cities without amounts: qualification conditions, non-cash incentives
     out_of_scope: tuple[tuple[Quote, str], ...] = ()  # amounts in the text deliberately not encoded, with why
+    uncovered: tuple[Uncovered, ...] = ()  # achievements the text deliberately does not pay, with why
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:
@@ -207,6 +222,16 @@ def parse_city_file(text: str, where: str) -> CityRules:
         notes=tuple(_quote(n) for n in raw.get("notes", [])),
         conditions=tuple(_quote(c) for c in raw.get("conditions", [])),
         out_of_scope=tuple((_quote(o), o["reason"]) for o in raw.get("out_of_scope", [])),
+        uncovered=tuple(
+            Uncovered(
+                when=_as_tuple_map(u["when"]),
+                reading=u["reading"],
+                document=u.get("document"),
+                article=str(u["article"]) if u.get("article") else None,
+                quote=u.get("quote"),
+            )
+            for u in raw.get("uncovered", [])
+        ),
     )
 
 

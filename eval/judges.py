@@ -49,3 +49,51 @@ def judge_calc(expect: dict[str, Any], got: dict[str, Any]) -> list[str]:
         if have_caps != sorted(expect["caps_applied"]):
             problems.append(f"caps_applied={have_caps} want {sorted(expect['caps_applied'])}")
     return problems
+
+
+def amount_forms(yuan: int) -> list[str]:
+    wan = yuan / 10000
+    wan_txt = f"{wan:g}" if wan != int(wan) else str(int(wan))
+    return [f"{wan_txt}万元", f"{wan_txt}万", f"{yuan}元", f"{yuan:,}元"]
+
+
+def judge_chat(case: dict[str, Any], got: dict[str, Any]) -> list[str]:
+    problems: list[str] = []
+    answer = squash(got.get("answer"))
+    follow = got.get("follow_up")
+    if not answer and not follow:
+        return ["empty answer"]
+    if case.get("expect_follow_up"):
+        if not follow:
+            problems.append("expected a follow-up question for the missing fact")
+        return problems
+    if follow and case.get("expect_amount_yuan") is not None:
+        problems.append(f"asked back instead of answering: {follow[:80]!r}")
+    est = got.get("estimate") or {}
+    covered = [it for it in est.get("items", []) if it.get("covered")]
+    if case.get("expect_not_covered"):
+        if covered:
+            problems.append("claimed coverage where no clause pays")
+        return problems
+    want = case.get("expect_amount_yuan")
+    if want is not None:
+        amounts = {it.get("amount_yuan") for it in covered} | {est.get("total_yuan")}
+        if want not in amounts:
+            problems.append(f"estimate amounts {sorted(a for a in amounts if a is not None)} lack {want}")
+        if not any(squash(f) in answer for f in amount_forms(want)):
+            problems.append(f"answer text does not state {amount_forms(want)[0]}")
+    if case.get("expect_doc_has"):
+        docs = [c.get("document", "") for c in got.get("citations") or []]
+        if not any(case["expect_doc_has"] in d for d in docs):
+            problems.append(f"no citation from a document with {case['expect_doc_has']!r}: {docs[:3]}")
+    return problems
+
+
+def judge_retrieval(case: dict[str, Any], hits: list[dict[str, Any]]) -> list[str]:
+    for hit in hits[:5]:
+        if case["expect_doc_has"] in (hit.get("document") or "") and squash(
+            case["expect_text_has"]
+        ) in squash(hit.get("text")):
+            return []
+    tops = [(h.get("document", "")[:20], h.get("article")) for h in hits[:5]]
+    return [f"top-5 lacks {case['expect_doc_has']!r} with {case['expect_text_has']!r}; got {tops}"]

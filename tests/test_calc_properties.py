@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -26,7 +28,9 @@ def achievements(draw):
 requests = st.fixed_dictionaries(
     {
         "city": st.sampled_from(MONEY_CITIES),
-        "as_of": st.dates().map(lambda d: d.isoformat()).filter(lambda s: "2015" <= s <= "2030"),
+        "as_of": st.dates(min_value=dt.date(2015, 1, 1), max_value=dt.date(2030, 12, 31)).map(
+            lambda d: d.isoformat()
+        ),
         "achievements": st.lists(achievements(), min_size=1, max_size=8),
     }
 )

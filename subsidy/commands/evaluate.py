@@ -1,17 +1,112 @@
-"""`subsidy eval`: Run the evaluation suite and print a report."""
+"""`subsidy eval`: run the gold cases (calc, chat, retrieval) and print a report."""
 
 from __future__ import annotations
 
+import json
 import sys
+from pathlib import Path
 
 import typer
+
+from subsidy.errors import UserInputError
+
+SUITE_CHOICES = ("calc", "chat", "retrieval", "all")
+
+
+def _print_report(report: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title="suites")
+    for col in ("suite", "total", "passed", "failed", "score", "seconds"):
+        table.add_column(col)
+    for name, s in report["suites"].items():
+        score = s.get("accuracy", s.get("recall_at_5"))
+        table.add_row(
+            name,
+            str(s["total"]),
+            str(s["passed"]),
+            str(s["failed"]),
+            f"{score:.3f}",
+            str(report["seconds"][name]),
+        )
+    console.print(table)
+    methods = report["suites"].get("retrieval", {}).get("methods")
+    if methods:
+        mt = Table(title="retrieval by method")
+        for col in ("method", "Recall@1", "Recall@5", "MRR"):
+            mt.add_column(col)
+        for m, v in methods.items():
+            mt.add_row(m, f"{v['recall_at_1']:.3f}", f"{v['recall_at_5']:.3f}", f"{v['mrr']:.3f}")
+        console.print(mt)
+    if report.get("by_group"):
+        gt = Table(title="calc cases by city × achievement type")
+        for col in ("city", "types", "passed", "failed"):
+            gt.add_column(col)
+        for key, v in report["by_group"].items():
+            city, types = key.split("|", 1)
+            gt.add_row(city, types, str(v["passed"]), f"[red]{v['failed']}[/red]" if v["failed"] else "0")
+        console.print(gt)
+    for f in report["failures"]:
+        console.print(f"[red]FAIL[/red] {f['suite']} {f['id']}: expected {f['expected']} — got {f['got']}")
+
+
+def _load_report(path: str) -> dict:
+    p = Path(path)
+    if not p.is_file():
+        raise UserInputError("--diff", f"no such report file: {path}")
+    try:
+        return json.loads(p.read_text(encoding="utf-8"))
+    except json.JSONDecodeError:
+        raise UserInputError("--diff", f"{path} is not a JSON report") from None
 
 
 def register(app: typer.Typer) -> None:
     @app.command("eval")
-    def evaluate(
-        suite: str = typer.Option("all", "--suite"), as_json: bool = typer.Option(False, "--json")
+    def eval_command(
+        suite: str = typer.Option("all", "--suite", help="calc | chat | retrieval | all"),
+        as_json: bool = typer.Option(False, "--json", help="print the Report as JSON"),
+        html: str = typer.Option(None, "--html", help="also write a self-contained HTML report to this file"),
+        out: str = typer.Option(None, "--out", help="also write the JSON report to this file"),
+        url: str = typer.Option(
+            None, "--url", help="evaluate a running server at this base URL instead of in-process"
+        ),
+        diff: tuple[str, str] = typer.Option(
+            (None, None), "--diff", help="OLD.json NEW.json: cases that changed outcome"
+        ),
+        min_chat: float = typer.Option(0.95, "--min-chat", help="chat accuracy threshold"),
+        min_retrieval: float = typer.Option(0.95, "--min-retrieval", help="retrieval Recall@5 threshold"),
     ) -> None:
-        """Run the evaluation suite and print a report."""
-        print("subsidy eval: not available yet", file=sys.stderr)
-        raise typer.Exit(2)
+        """Run the evaluation suite; exit non-zero when a calc case fails or chat/retrieval fall under their thresholds."""
+        if diff and diff[0]:
+            from eval.runner import diff_reports
+
+            changes = diff_reports(_load_report(diff[0]), _load_report(diff[1]))
+            if as_json:
+                sys.stdout.write(json.dumps(changes, ensure_ascii=False, indent=1) + "\n")
+            else:
+                for c in changes:
+                    print(f"{c['change']:<28} {c['suite']} {c['id']}: {c['detail']}")
+                print(f"{len(changes)} case(s) changed outcome")
+            return
+        if suite not in SUITE_CHOICES:
+            raise UserInputError("--suite", f"unknown suite {suite!r}", allowed=list(SUITE_CHOICES))
+        from eval.runner import below_threshold, run_suites
+
+        report = run_suites(suite, url=url, progress=lambda m: print(m, file=sys.stderr))
+        if as_json:
+            sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=1) + "\n")
+        else:
+            _print_report(report)
+        if out:
+            Path(out).write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+        if html:
+            from eval.html_report import render_html
+
+            Path(html).write_text(render_html(report), encoding="utf-8")
+            print(f"HTML report written to {html}", file=sys.stderr)
+        problems = below_threshold(report, {"calc": 1.0, "chat": min_chat, "retrieval": min_retrieval})
+        if problems:
+            print("eval below threshold: " + "; ".join(problems), file=sys.stderr)
+            raise typer.Exit(1)

@@ -1,0 +1,225 @@
+"""Runs the gold cases and builds the Report (CONTRACT.md): calc, chat and retrieval suites.
+
+In-process by default (fast); with `url` it talks to a running `subsidy serve` instead.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from typing import Any
+
+from eval.cases import Case, load_cases
+from eval.judges import judge_calc, judge_chat
+
+SUITES = ("calc", "chat", "retrieval")
+DEFAULT_THRESHOLDS = {"calc": 1.0, "chat": 0.95, "retrieval": 0.95}
+
+
+class Transport:
+    """How the runner reaches the product: in-process functions, or HTTP."""
+
+    def __init__(self, url: str | None = None):
+        self.url = url.rstrip("/") if url else None
+
+    def _http(self, method: str, path: str, body: Any = None) -> Any:
+        data = None if body is None else json.dumps(body, ensure_ascii=False).encode()
+        req = urllib.request.Request(
+            f"{self.url}{path}", data=data, method=method, headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            return json.loads(resp.read().decode("utf-8"))
+
+    def estimate(self, request: dict[str, Any]) -> dict[str, Any]:
+        if self.url:
+            return self._http("POST", "/api/estimate", request)
+        from calculators.engine import estimate
+
+        return estimate(request).model_dump(mode="json")
+
+    def chat(self, message: str, as_of: str | None, session_id: str | None) -> dict[str, Any]:
+        body = {"message": message, "as_of": as_of, "session_id": session_id}
+        if self.url:
+            return self._http("POST", "/api/chat", {k: v for k, v in body.items() if v})
+        from assistant.dialogue import chat_turn
+
+        return chat_turn(message, session_id=session_id, as_of=as_of).model_dump(mode="json")
+
+    def search(self, query: str, k: int) -> list[dict[str, Any]]:
+        if self.url:
+            return self._http("GET", "/api/search?" + urllib.parse.urlencode({"q": query, "k": k}))
+        from knowledge.search import search
+
+        return [h.model_dump(mode="json") for h in search(query, k=k)]
+
+
+def _group_of(case: Case) -> str:
+    if case.suite != "calc":
+        return case.suite
+    request = case.data["request"]
+    types = sorted({a.get("type", "?") for a in request.get("achievements", [])})
+    return f"{request.get('city')}|{'+'.join(types)}"
+
+
+def run_calc(cases: list[Case], transport: Transport) -> tuple[dict[str, Any], list[dict[str, Any]], dict]:
+    failures, groups = [], {}
+    for case in cases:
+        try:
+            problems = judge_calc(case.data["expect"], transport.estimate(case.data["request"]))
+        except Exception as err:  # the product's failure is the case's failure
+            problems = [f"error: {err}"[:300]]
+        key = _group_of(case)
+        tally = groups.setdefault(key, [0, 0])
+        tally[0 if not problems else 1] += 1
+        if problems:
+            failures.append(
+                {
+                    "suite": "calc",
+                    "id": case.id,
+                    "expected": case.data.get("why", ""),
+                    "got": "; ".join(problems),
+                }
+            )
+    passed = len(cases) - len(failures)
+    summary = {
+        "total": len(cases),
+        "passed": passed,
+        "failed": len(failures),
+        "accuracy": round(passed / len(cases), 4) if cases else 1.0,
+    }
+    return summary, failures, groups
+
+
+def run_chat(cases: list[Case], transport: Transport) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    failures = []
+    for case in cases:
+        data = case.data
+        turns = data.get("turns") or [data["question"]]
+        session = None
+        try:
+            got: dict[str, Any] = {}
+            for message in turns:
+                got = transport.chat(message, data.get("as_of"), session)
+                session = got.get("session_id")
+            problems = judge_chat(data, got)
+        except Exception as err:
+            problems = [f"error: {err}"[:300]]
+        if problems:
+            failures.append(
+                {"suite": "chat", "id": case.id, "expected": data.get("why", ""), "got": "; ".join(problems)}
+            )
+    passed = len(cases) - len(failures)
+    return {
+        "total": len(cases),
+        "passed": passed,
+        "failed": len(failures),
+        "accuracy": round(passed / len(cases), 4) if cases else 1.0,
+    }, failures
+
+
+def run_retrieval(cases: list[Case], transport: Transport) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    if transport.url is None:
+        from eval.retrieval_suite import run_retrieval_suite
+
+        result = run_retrieval_suite([c.data for c in cases])
+        hybrid = result["hybrid"]
+        summary = {
+            "total": len(cases),
+            "passed": round(hybrid["recall_at_5"] * len(cases)),
+            "failed": len(cases) - round(hybrid["recall_at_5"] * len(cases)),
+            "recall_at_1": hybrid["recall_at_1"],
+            "recall_at_5": hybrid["recall_at_5"],
+            "mrr": hybrid["mrr"],
+            "methods": {m: result[m] for m in ("bm25", "dense", "hybrid") if m in result},
+        }
+        failures = [{"suite": "retrieval", **f} for f in result.get("failures", [])]
+        return summary, failures
+    from eval.judges import judge_retrieval
+
+    failures = []
+    for case in cases:
+        try:
+            problems = judge_retrieval(case.data, transport.search(case.data["query"], 5))
+        except Exception as err:
+            problems = [f"error: {err}"[:300]]
+        if problems:
+            failures.append(
+                {
+                    "suite": "retrieval",
+                    "id": case.id,
+                    "expected": case.data["expect_text_has"],
+                    "got": problems[0],
+                }
+            )
+    passed = len(cases) - len(failures)
+    return {
+        "total": len(cases),
+        "passed": passed,
+        "failed": len(failures),
+        "recall_at_5": round(passed / len(cases), 4) if cases else 1.0,
+    }, failures
+
+
+def run_suites(
+    suite: str = "all",
+    url: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Run the chosen suite(s); returns the Report dict of CONTRACT.md (plus by_group and timings)."""
+    chosen = SUITES if suite == "all" else (suite,)
+    transport = Transport(url)
+    report: dict[str, Any] = {"suites": {}, "failures": [], "by_group": {}, "seconds": {}}
+    for name in chosen:
+        cases = load_cases(suite=name)
+        if progress:
+            progress(f"{name}: {len(cases)} cases")
+        start = time.perf_counter()
+        if name == "calc":
+            summary, failures, groups = run_calc(cases, transport)
+            report["by_group"] = {k: {"passed": v[0], "failed": v[1]} for k, v in sorted(groups.items())}
+        elif name == "chat":
+            summary, failures = run_chat(cases, transport)
+        else:
+            summary, failures = run_retrieval(cases, transport)
+        report["seconds"][name] = round(time.perf_counter() - start, 3)
+        report["suites"][name] = summary
+        report["failures"] += failures
+    return report
+
+
+def below_threshold(report: dict[str, Any], thresholds: dict[str, float]) -> list[str]:
+    bad = []
+    for name, summary in report["suites"].items():
+        score = summary.get("accuracy", summary.get("recall_at_5", 1.0))
+        if score < thresholds.get(name, 1.0):
+            bad.append(f"{name} {score:.3f} < {thresholds[name]}")
+    return bad
+
+
+def diff_reports(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, str]]:
+    """Cases whose outcome changed between two reports (failed ids are listed; the rest passed)."""
+    old_failed = {(f["suite"], f["id"]): f for f in old.get("failures", [])}
+    new_failed = {(f["suite"], f["id"]): f for f in new.get("failures", [])}
+    changes = []
+    for key in sorted(set(old_failed) | set(new_failed)):
+        if key in old_failed and key not in new_failed:
+            changes.append(
+                {"suite": key[0], "id": key[1], "change": "fixed", "detail": old_failed[key]["got"]}
+            )
+        elif key in new_failed and key not in old_failed:
+            changes.append(
+                {"suite": key[0], "id": key[1], "change": "broken", "detail": new_failed[key]["got"]}
+            )
+        elif old_failed[key]["got"] != new_failed[key]["got"]:
+            changes.append(
+                {
+                    "suite": key[0],
+                    "id": key[1],
+                    "change": "still failing, differently",
+                    "detail": new_failed[key]["got"],
+                }
+            )
+    return changes

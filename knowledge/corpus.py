@@ -1,0 +1,148 @@
+"""The policy corpus as data: documents, their articles, and whether a document is in force.
+
+Reads the committed output of `python -m knowledge.parse_corpus` (knowledge/data/documents.json
+and articles.jsonl). Stdlib only, so the calculators and the CLI can import it cheaply.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any, Literal
+
+from subsidy.errors import UserInputError
+
+PolicyStatus = Literal["in_force", "expired", "not_yet_in_force"]
+
+
+@dataclass(frozen=True)
+class Document:
+    id: str
+    title: str
+    seed: str
+    part: str | None  # 一 / 二 in the compilation (seed 001), else None
+    toc_number: int | None  # the number printed before the heading
+    in_toc: bool  # listed in the compilation's table of contents
+    region: str  # 国家, or the province / city / district name (天津市, 广州市黄埔区)
+    region_id: str | None  # city id of knowledge/data/regions.yaml; None = national
+    issuer: str | None
+    published: dt.date | None
+    effective_from: dt.date | None
+    effective_to: dt.date | None  # last day in force (inclusive); None = no end stated
+    validity_quote: str | None  # the verbatim sentence stating the validity
+    has_amounts: bool  # sets money amounts (the nine subsidy documents)
+    note: str | None
+    line_start: int  # 1-based lines of the seed
+    line_end: int
+
+
+@dataclass(frozen=True)
+class Article:
+    id: str  # f"{document_id}#{position}"
+    document_id: str
+    position: int  # 1-based order within the document
+    article: str  # the text's own label: 第七条, 10., （一）, 第二章 …, 引言
+    unit: str  # 条 / point / item / section / paragraph
+    heading: str | None  # enclosing chapter / section headings, " / "-separated
+    text: str  # verbatim (page-break splits joined)
+    line_start: int
+    line_end: int
+
+
+def _data(name: str) -> str:
+    return resources.files("knowledge").joinpath(f"data/{name}").read_text(encoding="utf-8")
+
+
+def _date(value: Any) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+@cache
+def load_documents() -> tuple[Document, ...]:
+    """Every document, in corpus order (the compilation's body order, then the other seeds)."""
+    rows = json.loads(_data("documents.json"))
+    return tuple(
+        Document(
+            **{
+                **row,
+                "published": _date(row["published"]),
+                "effective_from": _date(row["effective_from"]),
+                "effective_to": _date(row["effective_to"]),
+            }
+        )
+        for row in rows
+    )
+
+
+@cache
+def load_articles() -> tuple[Article, ...]:
+    """Every article, grouped by document in corpus order, in text order within a document."""
+    return tuple(Article(**json.loads(line)) for line in _data("articles.jsonl").splitlines() if line)
+
+
+@cache
+def _documents_by_id() -> dict[str, Document]:
+    return {doc.id: doc for doc in load_documents()}
+
+
+@cache
+def _articles_by_document() -> dict[str, tuple[Article, ...]]:
+    table: dict[str, list[Article]] = {}
+    for article in load_articles():
+        table.setdefault(article.document_id, []).append(article)
+    return {k: tuple(v) for k, v in table.items()}
+
+
+def document(doc_id: str) -> Document:
+    try:
+        return _documents_by_id()[doc_id]
+    except KeyError:
+        raise UserInputError(
+            "document", f"unknown document {doc_id!r} (`subsidy policies` lists the ids)"
+        ) from None
+
+
+def articles_of(doc_id: str) -> tuple[Article, ...]:
+    document(doc_id)  # unknown ids are a user error, not an empty result
+    return _articles_by_document().get(doc_id, ())
+
+
+def documents_for_region(region_id: str) -> tuple[Document, ...]:
+    """The documents of one region (any spelling resolve_region accepts); national ones are not included."""
+    from knowledge.regions import resolve_region
+
+    region = resolve_region(region_id)
+    return tuple(doc for doc in load_documents() if doc.region_id == region.id)
+
+
+def policy_status_on(doc: Document, on: dt.date) -> PolicyStatus:
+    """Both ends inclusive; no start stated → in force; no end stated → never expires."""
+    if doc.effective_from is not None and on < doc.effective_from:
+        return "not_yet_in_force"
+    if doc.effective_to is not None and on > doc.effective_to:
+        return "expired"
+    return "in_force"
+
+
+def policy_record(doc: Document, on: dt.date) -> dict[str, Any]:
+    """The contract's *Policy* (plus region_id, issuer, validity_quote) as JSON-ready values."""
+
+    def iso(day: dt.date | None) -> str | None:
+        return day.isoformat() if day else None
+
+    return {
+        "id": doc.id,
+        "title": doc.title,
+        "region": doc.region,
+        "region_id": doc.region_id,
+        "issuer": doc.issuer,
+        "published": iso(doc.published),
+        "effective_from": iso(doc.effective_from),
+        "effective_to": iso(doc.effective_to),
+        "status": policy_status_on(doc, on),
+        "has_amounts": doc.has_amounts,
+        "validity_quote": doc.validity_quote,
+    }
