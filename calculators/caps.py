@@ -131,7 +131,7 @@ def apply_max_units_per_class(cap: Cap, entries: list[Counted]) -> CapEffect | N
                 touched.append(entry.index)
     if not reduced:
         return None
-    return CapEffect(cap, reduced, tuple(sorted(touched)), f"每类最多计 {cap.limit} 项")
+    return CapEffect(cap, reduced, tuple(sorted(touched)), f"同类最多计 {cap.limit} 项（次），超出部分不计")
 
 
 CAP_KINDS: dict[str, Callable[[Cap, list[Counted]], CapEffect | None]] = {

@@ -56,12 +56,17 @@ class Transport:
         return [h.model_dump(mode="json") for h in search(query, k=k)]
 
 
-def _group_of(case: Case) -> str:
-    if case.suite != "calc":
-        return case.suite
+def _groups_of(case: Case) -> list[str]:
+    """city id × achievement type keys a calc case counts under (one per type it contains)."""
+    from knowledge.regions import resolve_region
+
     request = case.data["request"]
+    try:
+        city = resolve_region(request.get("city", "")).id
+    except Exception:
+        city = str(request.get("city"))
     types = sorted({a.get("type", "?") for a in request.get("achievements", [])})
-    return f"{request.get('city')}|{'+'.join(types)}"
+    return [f"{city}|{t}" for t in types]
 
 
 def run_calc(cases: list[Case], transport: Transport) -> tuple[dict[str, Any], list[dict[str, Any]], dict]:
@@ -71,9 +76,9 @@ def run_calc(cases: list[Case], transport: Transport) -> tuple[dict[str, Any], l
             problems = judge_calc(case.data["expect"], transport.estimate(case.data["request"]))
         except Exception as err:  # the product's failure is the case's failure
             problems = [f"error: {err}"[:300]]
-        key = _group_of(case)
-        tally = groups.setdefault(key, [0, 0])
-        tally[0 if not problems else 1] += 1
+        for key in _groups_of(case):
+            tally = groups.setdefault(key, [0, 0])
+            tally[0 if not problems else 1] += 1
         if problems:
             failures.append(
                 {

@@ -1,7 +1,8 @@
 """The policy corpus as data: documents, their articles, and whether a document is in force.
 
 Reads the committed output of `python -m knowledge.parse_corpus` (knowledge/data/documents.json
-and articles.jsonl). Stdlib only, so the calculators and the CLI can import it cheaply.
+and articles.jsonl). Stdlib only (region lookups go through knowledge.regions, which reads
+regions.yaml), so the calculators and the CLI can import it cheaply.
 """
 
 from __future__ import annotations

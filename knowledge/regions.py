@@ -51,9 +51,7 @@ def resolve_region(text: str, field_name: str = "city") -> Region:
     key = (text or "").strip().lower()
     region = _lookup().get(key)
     if region is None:
-        raise UnknownCityError(
-            field_name, f"unknown city {text!r}", allowed=[r.id for r in all_regions()]
-        )
+        raise UnknownCityError(field_name, f"unknown city {text!r}", allowed=[r.id for r in all_regions()])
     return region
 
 

@@ -72,17 +72,22 @@ def register(app: typer.Typer) -> None:
         url: str = typer.Option(
             None, "--url", help="evaluate a running server at this base URL instead of in-process"
         ),
-        diff: tuple[str, str] = typer.Option(
-            (None, None), "--diff", help="OLD.json NEW.json: cases that changed outcome"
+        diff: str = typer.Option(
+            None, "--diff", help="OLD.json NEW.json: list the cases that changed outcome"
+        ),
+        diff_new: str = typer.Argument(
+            None, metavar="[NEW.json]", help="the newer report, with --diff OLD.json"
         ),
         min_chat: float = typer.Option(0.95, "--min-chat", help="chat accuracy threshold"),
         min_retrieval: float = typer.Option(0.95, "--min-retrieval", help="retrieval Recall@5 threshold"),
     ) -> None:
         """Run the evaluation suite; exit non-zero when a calc case fails or chat/retrieval fall under their thresholds."""
-        if diff and diff[0]:
+        if diff or diff_new:
             from eval.runner import diff_reports
 
-            changes = diff_reports(_load_report(diff[0]), _load_report(diff[1]))
+            if not (diff and diff_new):
+                raise UserInputError("--diff", "needs two reports: --diff OLD.json NEW.json")
+            changes = diff_reports(_load_report(diff), _load_report(diff_new))
             if as_json:
                 sys.stdout.write(json.dumps(changes, ensure_ascii=False, indent=1) + "\n")
             else:
