@@ -107,13 +107,13 @@ def validate_achievement(raw: dict[str, Any], where: str) -> Achievement:
         count = 1
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
         raise BadAchievementError(f"{where}.count", f"must be a positive integer, got {count!r}")
-    known = {f.name for f in spec.fields} | {"type", "count"}
+    known = {f.name for f in spec.fields} | {"type", "count", "project"}
     extra = sorted(set(raw) - known)
     if extra:
         raise BadAchievementError(
             f"{where}.{extra[0]}",
             f"is not a field of type {type_name!r}",
-            allowed=[f.name for f in spec.fields] + ["count"],
+            allowed=[f.name for f in spec.fields] + ["count", "project"],
         )
     fields: dict[str, Any] = {"type": type_name}
     assumed = []
@@ -132,4 +132,11 @@ def validate_achievement(raw: dict[str, Any], where: str) -> Achievement:
                 f"{where}.{f.name}", f"unknown value {raw[f.name]!r}", allowed=[str(v) for v in f.values]
             )
         fields[f.name] = value
+    project = raw.get("project")
+    if project is not None:
+        if not isinstance(project, str) or not project.strip() or len(project) > 200:
+            raise BadAchievementError(
+                f"{where}.project", "must be a short text naming the project or product"
+            )
+        fields["project"] = project.strip()
     return Achievement(type=type_name, fields=fields, count=count, assumed=tuple(assumed))

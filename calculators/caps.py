@@ -68,9 +68,11 @@ def _group_key(cap: Cap, entry: Counted) -> tuple[Any, ...]:
 
 
 def apply_highest_only(cap: Cap, entries: list[Counted]) -> CapEffect | None:
+    """Same item at several levels → only the highest. Items naming different `project`s are
+    different items; items that name none are taken to be the same one (the applicant can say otherwise)."""
     groups: dict[tuple[Any, ...], list[Counted]] = {}
     for entry in entries:
-        groups.setdefault(_group_key(cap, entry), []).append(entry)
+        groups.setdefault((*_group_key(cap, entry), entry.fields.get("project")), []).append(entry)
     reduced, touched = 0, []
     for members in groups.values():
         if len(members) < 2:

@@ -79,3 +79,23 @@ def test_cli_bad_input_is_one_line_without_traceback(stdin):
 def test_cli_missing_file():
     proc = run_cli("estimate", "/no/such/file.json")
     assert proc.returncode != 0 and "no such file" in proc.stderr
+
+
+def test_project_separates_items_for_highest_only_caps():
+    base = {"city": "聊城", "as_of": "2022-06-01"}
+    leaders = [
+        {"type": "standard_leader", "level": "national"},
+        {"type": "standard_leader", "level": "provincial"},
+    ]
+    same = estimate({**base, "achievements": leaders})
+    apart = estimate(
+        {**base, "achievements": [{**leaders[0], "project": "产品A"}, {**leaders[1], "project": "产品B"}]}
+    )
+    assert same.total_yuan < apart.total_yuan
+    assert apart.total_yuan == sum(i.amount_yuan for i in apart.items)
+
+
+def test_project_must_be_text():
+    with pytest.raises(UserInputError) as err:
+        estimate({"city": "天津", "achievements": [{**GOOD, "project": 5}]})
+    assert err.value.field == "achievements[0].project"

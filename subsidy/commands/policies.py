@@ -7,18 +7,10 @@ from typing import Any
 
 import typer
 
+from subsidy.errors import UserInputError
+
+CLI_OPTIONS = {"city": "--city", "as_of": "--as-of"}
 STATUS_STYLE = {"in_force": "green", "expired": "red", "not_yet_in_force": "yellow"}
-
-
-def list_policies(city: str | None, as_of: str | None) -> list[dict[str, Any]]:
-    """The contract's *Policy* list: every document, or those of one city (no national ones)."""
-    from knowledge.corpus import documents_for_region, load_documents, policy_record
-    from knowledge.regions import resolve_region
-    from subsidy.dates import parse_iso_date
-
-    day = parse_iso_date(as_of, "--as-of")
-    documents = load_documents() if city is None else documents_for_region(resolve_region(city, "--city").id)
-    return [policy_record(doc, day) for doc in documents]
 
 
 def _print_table(rows: list[dict[str, Any]]) -> None:
@@ -62,7 +54,13 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="print a JSON list of Policies"),
     ) -> None:
         """List the policy documents with their status."""
-        rows = list_policies(city, as_of)
+        from knowledge.policies import list_policies
+
+        try:
+            rows = list_policies(city=city, as_of=as_of)
+        except UserInputError as err:  # name the option the user typed, not the library's field
+            option = CLI_OPTIONS.get(err.field, err.field)
+            raise UserInputError(option, str(err).split(": ", 1)[1].split(" (allowed: ")[0], err.allowed) from None
         if as_json:
             typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         else:
