@@ -7,9 +7,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from calculators.rulebook import all_city_rules
+from knowledge.yaml_data import load_yaml
 from subsidy.errors import BadAchievementError
 
 OPEN = "open"
@@ -18,10 +17,16 @@ OPEN = "open"
 @dataclass(frozen=True)
 class FieldSpec:
     name: str
-    values: tuple[Any, ...]  # allowed values (open fields: gathered from the rules)
+    type_name: str
+    listed: tuple[Any, ...] | None  # allowed values; None for an open field
     required: bool
     default: Any
     ask: str
+
+    @property
+    def values(self) -> tuple[Any, ...]:
+        """Allowed values; an open field's are gathered from the rule files (loaded only when asked)."""
+        return self.listed if self.listed is not None else _open_values(self.type_name, self.name)
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,7 @@ class AchievementType:
         return next((f for f in self.fields if f.name == name), None)
 
 
+@cache
 def _open_values(type_name: str, field_name: str) -> tuple[Any, ...]:
     seen: list[Any] = []
     for city in all_city_rules():
@@ -48,17 +54,17 @@ def _open_values(type_name: str, field_name: str) -> tuple[Any, ...]:
 
 @cache
 def achievement_types() -> dict[str, AchievementType]:
-    raw = yaml.safe_load(resources.files("calculators").joinpath("achievement_types.yaml").read_text("utf-8"))
+    raw = load_yaml(resources.files("calculators").joinpath("achievement_types.yaml").read_text("utf-8"))
     types: dict[str, AchievementType] = {}
     for name, spec in raw.items():
         fields = []
         for fname, fspec in (spec.get("fields") or {}).items():
             values = fspec.get("values")
-            allowed = _open_values(name, fname) if values == OPEN else tuple(values)
             fields.append(
                 FieldSpec(
                     name=fname,
-                    values=allowed,
+                    type_name=name,
+                    listed=None if values == OPEN else tuple(values),
                     required="default" not in fspec,
                     default=fspec.get("default"),
                     ask=fspec.get("ask", ""),

@@ -12,7 +12,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
+from knowledge.yaml_data import load_yaml
 
 RULES_PACKAGE = "calculators"
 RULES_DIR = "rules"
@@ -194,7 +194,7 @@ def _apply_table(raw: dict[str, Any]) -> ApplyTable:
 
 
 def parse_city_file(text: str, where: str) -> CityRules:
-    raw = yaml.safe_load(text)
+    raw = load_yaml(text)
     if not isinstance(raw, dict) or "city" not in raw:
         raise RuleFileError(f"{where}: not a city rule file")
     rules = tuple(_rule(r, where) for r in raw.get("rules", []))

@@ -6,8 +6,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
-import yaml
-
+from knowledge.yaml_data import load_yaml
 from subsidy.errors import UnknownCityError
 
 
@@ -23,7 +22,7 @@ class Region:
 
 @cache
 def all_regions() -> tuple[Region, ...]:
-    raw = yaml.safe_load(resources.files("knowledge").joinpath("data/regions.yaml").read_text("utf-8"))
+    raw = load_yaml(resources.files("knowledge").joinpath("data/regions.yaml").read_text("utf-8"))
     return tuple(
         Region(
             id=r["id"],
