@@ -104,11 +104,16 @@ def document_status(doc_id: str, on: dt.date) -> tuple[str, str | None, str | No
 
 
 def _uncovered_note(
-    region: Region, city: CityRules | None, achievement: Achievement, type_label: str
+    region: Region, city: CityRules | None, achievement: Achievement, type_label: str, as_of: dt.date
 ) -> list[str]:
     if city is None or not city.rules:
         notes = [f"{region.name}的政策文件没有规定资助金额，以下是文件规定的条件和非资金激励："]
         if city is not None:
+            for doc_id, title in city.documents.items():
+                status, start, end = document_status(doc_id, as_of)
+                if status != "in_force":
+                    when = f"自 {start} 起施行" if status == "not_yet_in_force" else f"已于 {end} 失效"
+                    notes.append(f"注意：《{title}》{when}，{as_of.isoformat()} 时{STATUS_WORDS[status]}。")
             notes += [
                 f"{c.quote}（{_document_title(city, c.document)} {c.article}）" for c in city.conditions
             ]
@@ -179,7 +184,9 @@ def _item(
     base = {"input_index": index, "type": achievement.type, "label": spec.label}
     candidates = _matching(city.city, achievement.fields) if city else []
     if not candidates:
-        return Item(**base, covered=False, notes=_uncovered_note(region, city, achievement, spec.label)), None
+        return Item(
+            **base, covered=False, notes=_uncovered_note(region, city, achievement, spec.label, as_of)
+        ), None
     assert city is not None
     rule = _best_rule(city, candidates)
     per_unit, chain = resolve_amount(city, rule)
