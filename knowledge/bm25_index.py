@@ -67,11 +67,12 @@ DOMAIN_TERMS = (
 )
 
 # Question words that carry no topic; they only dilute a short query.
-QUERY_STOPWORDS = frozenset(
+_STOPWORD_TEXT = (
     "的 了 吗 呢 吧 啊 呀 么 嘛 是 有 在 和 与 及 或 我 我们 你 你们 他们 咱们 "
     "请问 想问 问下 一下 怎么 怎样 如何 什么 哪些 哪个 哪里 多少 几 能 能不能 可以 可不可以 "
-    "会 要 需要 给 给不给 拿 拿到 到 有没有 是否 还 就 都 也 吗 这个 那个 这 那".split()
+    "会 要 需要 给 给不给 拿 拿到 到 有没有 是否 还 就 都 也 这个 那个 这 那"
 )
+QUERY_STOPWORDS = frozenset(_STOPWORD_TEXT.split(" "))
 
 
 def normalise(text: str) -> str:
@@ -83,9 +84,7 @@ def normalise(text: str) -> str:
 def bigram_tokens(text: str) -> list[str]:
     tokens: list[str] = []
     for run in _RUN.findall(normalise(text)):
-        if run[0].isascii():
-            tokens.append(run)
-        elif len(run) == 1:
+        if run[0].isascii() or len(run) == 1:
             tokens.append(run)
         else:
             tokens.extend(run[i : i + 2] for i in range(len(run) - 1))
@@ -119,11 +118,8 @@ TOKENIZERS: dict[str, Callable[[str], list[str]]] = {"bigram": bigram_tokens, "j
 def query_tokens(query: str, tokenizer: str) -> list[str]:
     """Tokens of a user's question, stopwords dropped, each once (repeats are chatter, not weight)."""
     tokenize = TOKENIZERS[tokenizer]
-    if tokenizer == "jieba":
-        raw = tokenize(query)
-    else:
-        # drop stopword characters' bigrams by tokenising the question with stopwords cut out
-        raw = tokenize(_strip_stopwords(query))
+    # bigrams: cut the question words out first, or they leave bigrams spanning their edges
+    raw = tokenize(query) if tokenizer == "jieba" else tokenize(_strip_stopwords(query))
     seen: dict[str, None] = {}
     for token in raw:
         if token not in QUERY_STOPWORDS:

@@ -13,6 +13,7 @@ corpus, never the only copy of anything.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import re
@@ -62,6 +63,9 @@ class SyncReport:
     recovered: str | None = None  # why a damaged store was wiped
     seconds: float = 0.0
     embedded_ids: list[str] = field(default_factory=list)
+    location: str = ""
+    collection: str = ""
+    model_id: str = ""
 
     @property
     def embedded(self) -> int:
@@ -185,7 +189,8 @@ class VectorStore:
                 path.unlink()
         except OSError as err:
             raise IndexUnavailableError(
-                "SUBSIDY_DATA_DIR", f"the index at {path} is damaged and cannot be removed ({_first_line(err)})"
+                "SUBSIDY_DATA_DIR",
+                f"the index at {path} is damaged and cannot be removed ({_first_line(err)})",
             ) from None
 
     @property
@@ -201,23 +206,24 @@ class VectorStore:
                         "CHROMA_HOST", f"the Chroma server at {self.location} failed ({_first_line(err)})"
                     ) from None
                 self.recovered = _first_line(err)
-                self._notify(f"search index at {self.location} is unreadable ({self.recovered}); rebuilding it")
+                self._notify(
+                    f"search index at {self.location} is unreadable ({self.recovered}); rebuilding it"
+                )
                 self._wipe()
                 try:
                     self._collection = self._open_collection()
                 except Exception as again:
                     raise IndexUnavailableError(
-                        "SUBSIDY_DATA_DIR", f"cannot open a fresh index at {self.location} ({_first_line(again)})"
+                        "SUBSIDY_DATA_DIR",
+                        f"cannot open a fresh index at {self.location} ({_first_line(again)})",
                     ) from None
         return self._collection
 
     def drop(self) -> None:
         """Remove this model's collection (a forced rebuild)."""
         _ = self.collection  # opens, recovering a damaged store first
-        try:
+        with contextlib.suppress(Exception):  # already gone
             self._client.delete_collection(self.name)
-        except Exception:  # already gone
-            pass
         self._collection = None
 
     # ---- reading -------------------------------------------------------------------------
@@ -230,7 +236,9 @@ class VectorStore:
         got = self.collection.get(include=["metadatas"])
         return {rid: dict(meta or {}) for rid, meta in zip(got["ids"], got["metadatas"] or [], strict=False)}
 
-    def query(self, vector: np.ndarray, n: int, where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
+    def query(
+        self, vector: np.ndarray, n: int, where: dict[str, Any] | None = None
+    ) -> list[tuple[str, float]]:
         """(id, cosine similarity) of the n nearest records, best first."""
         n = min(n, self.count())
         if n <= 0:
@@ -255,7 +263,13 @@ class VectorStore:
         progress: Progress | None = None,
     ) -> SyncReport:
         started = time.perf_counter()
-        report = SyncReport(total=len(entries), rebuilt=rebuild)
+        report = SyncReport(
+            total=len(entries),
+            rebuilt=rebuild,
+            location=self.location,
+            collection=self.name,
+            model_id=self.embedder.model_id,
+        )
         if rebuild:
             self.drop()
         stored = self.stored_state()

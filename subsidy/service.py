@@ -1,25 +1,42 @@
 """The HTTP API and web UI (FastAPI): thin faces over the same library functions as the CLI.
 
 Every user mistake becomes a 422 naming the field; anything unexpected becomes a 500 with
-a one-line message. No response ever carries a stack trace.
+a one-line message. No response ever carries a stack trace. Protections (body limit,
+API key, rate limit, CORS, security headers) are configured from the environment: see
+subsidy/security.py.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from subsidy.errors import UserInputError
+from subsidy.security import GuardMiddleware, RateLimiter, ServiceSettings, load_service_settings
 
 log = logging.getLogger("subsidy.service")
+
+DESCRIPTION = """Which local subsidies a company's standardization work earns, how much, and under which article.
+
+Amounts are integers in yuan. Errors: 422 with `field` naming the culprit; 413 for bodies
+above the limit; 429 when a client sends chat turns too fast; 401 when the server sets
+`SUBSIDY_API_KEY` and the `X-API-Key` header is missing or wrong."""
 
 
 def _validation_message(err: RequestValidationError) -> tuple[str, str]:
     first = err.errors()[0] if err.errors() else {}
-    loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query")]
+    if first.get("type") == "json_invalid":
+        reason = (first.get("ctx") or {}).get("error", "")
+        return "body", f"body: not valid JSON{f' ({reason})' if reason else ''}"
+    loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "header")]
     field = ".".join(loc) or "body"
     return field, f"{field}: {first.get('msg', 'invalid')}"
 
@@ -36,22 +53,82 @@ def install_error_handlers(app: FastAPI) -> None:
         field, message = _validation_message(err)
         return JSONResponse(status_code=422, content={"detail": message, "field": field})
 
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, err: StarletteHTTPException) -> Any:
+        render_page = getattr(app.state, "render_error_page", None)
+        if render_page is not None and _wants_html(request):
+            return render_page(request, err.status_code, str(err.detail))
+        return JSONResponse(
+            status_code=err.status_code, content={"detail": err.detail}, headers=getattr(err, "headers", None)
+        )
+
     @app.exception_handler(Exception)
     async def unexpected(_: Request, err: Exception) -> JSONResponse:
         log.exception("unhandled error")
         return JSONResponse(status_code=500, content={"detail": f"internal error ({type(err).__name__})"})
 
 
-def create_app() -> FastAPI:
+def _wants_html(request: Request) -> bool:
+    path = request.url.path
+    if path.startswith(("/api/", "/healthz", "/openapi.json", "/static/")):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+def _warm_up() -> None:
+    """Load the rule files and the corpus before the first request needs them."""
+    try:
+        from calculators.engine import estimate
+        from knowledge.corpus import load_articles
+
+        load_articles()
+        estimate({"city": "tianjin", "achievements": [{"type": "good_behavior", "grade": "5A"}]})
+    except Exception:  # a warm-up failure shows again, properly reported, on the first request
+        log.exception("warm-up failed")
+
+
+@asynccontextmanager
+async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
+    threading.Thread(target=_warm_up, name="subsidy-warm-up", daemon=True).start()
+    yield
+
+
+def create_app(settings: ServiceSettings | None = None) -> FastAPI:
+    from fastapi.middleware.cors import CORSMiddleware
+
     from subsidy import api_routes
 
+    settings = settings or load_service_settings()
     app = FastAPI(
         title="标准化补助助手 API",
-        description="Which local subsidies a company's standardization work earns, how much, and under which article.",
+        description=DESCRIPTION,
         version="0.1.0",
+        docs_url=None,  # /docs is served locally by subsidy.web_routes (no CDN, no inline script)
+        redoc_url=None,
+        lifespan=_lifespan,
     )
+    app.state.settings = settings
+    app.state.chat_limiter = RateLimiter(settings.chat_rate_limit, settings.chat_rate_seconds)
     install_error_handlers(app)
     app.include_router(api_routes.router)
+
+    base_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = api_routes.document_request_models(base_openapi())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type", "X-API-Key"],
+        )
+    app.add_middleware(GuardMiddleware, max_body_bytes=settings.max_body_bytes)  # outermost: sees all
     try:
         from subsidy import web_routes
     except ImportError:  # pages not built yet
@@ -65,5 +142,11 @@ def serve(host: str, port: int, workers: int = 1) -> None:
     import uvicorn
 
     uvicorn.run(
-        "subsidy.service:create_app", factory=True, host=host, port=port, workers=workers, log_level="info"
+        "subsidy.service:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        access_log=False,
     )

@@ -1,0 +1,160 @@
+"""Answers rendered from the Jinja2 templates in prompts/: the Estimate is the only source of amounts."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+import jinja2
+
+from assistant.lexicon import lexicon
+from assistant.models import AchievementFacts
+from calculators.models import Citation, Estimate, Item
+
+QUOTE_CHARS = 110
+_MONEY_IN_QUOTE = re.compile(r"\d+(?:\.\d+)?\s*(?:万元|万|元|%)")
+
+
+def wan(yuan: int) -> str:
+    """80000 → 8万元, 15000 → 1.5万元."""
+    value = Decimal(yuan) / 10000
+    return f"{value.normalize():f}万元"
+
+
+def money(yuan: int | None) -> str:
+    """80000 → 8万元（80,000元）."""
+    if yuan is None:
+        return ""
+    return f"{wan(yuan)}（{yuan:,}元）"
+
+
+def short_quote(quote: str) -> str:
+    """A verbatim span of at most QUOTE_CHARS characters, around the first amount it states."""
+    quote = quote.strip()
+    if len(quote) <= QUOTE_CHARS:
+        return quote
+    found = _MONEY_IN_QUOTE.search(quote)
+    start = 0 if found is None else max(0, min(found.start() - QUOTE_CHARS // 2, len(quote) - QUOTE_CHARS))
+    window = quote[start : start + QUOTE_CHARS]
+    return ("…" if start else "") + window + ("…" if start + QUOTE_CHARS < len(quote) else "")
+
+
+@cache
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("prompts", "."),
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["money"] = money
+    env.filters["wan"] = wan
+    env.filters["short_quote"] = short_quote
+    return env
+
+
+def render(template: str, **context: Any) -> str:
+    text = environment().get_template(template).render(**context)
+    text = re.sub(r"[ \t]+\n", "\n", text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+# ---------------------------------------------------------------- describing facts
+def _display(group: str, value: Any) -> str:
+    return lexicon().display.get(group, {}).get(value, str(value))
+
+
+def describe(facts: AchievementFacts) -> str:
+    """The achievement in the user's words: 主导修订行业标准, 国家级企业标准“领跑者”."""
+    from calculators.achievement_types import achievement_types
+
+    f = facts.fields
+    spec = achievement_types().get(facts.type)
+    label = spec.label if spec else facts.type
+    if facts.type == "standard":
+        level = _display("standard_level", f["level"]) if "level" in f else "标准"
+        return f"{_display('role', f.get('role', '')) if 'role' in f else ''}{_display('action', f['action']) if 'action' in f else ''}{level}"
+    if facts.type == "tc_secretariat":
+        scope = _display("scope", f["scope"]) if "scope" in f else ""
+        body = _display("body", f["body"]) if "body" in f else "技术组织"
+        return f"承担{scope}{body}秘书处"
+    if facts.type in ("standard_leader", "pilot_project"):
+        level = _display("level", f["level"]) if "level" in f else ""
+        return f"{level}{label}"
+    if facts.type == "innovation_award":
+        prefix = {"national": "中国", "provincial": "省级"}.get(f.get("level", ""), "")
+        grade = _display("innovation_grade", f["grade"]) if "grade" in f else ""
+        return f"{prefix}标准创新贡献奖{grade}"
+    if facts.type == "good_behavior":
+        grade = f"（{_display('good_behavior_grade', f['grade'])}）" if "grade" in f else ""
+        return f"标准化良好行为企业{grade}"
+    named = [_display("open", v) for k, v in f.items() if k not in ("cross_department",)]
+    if facts.type == "standard_adopted_abroad" and "role" in f:
+        named = [_display("role", f["role"]) + "单位"]
+    return f"{label}：{'、'.join(named)}" if named else label
+
+
+# ---------------------------------------------------------------- the amount answer
+def _steps(item: Item) -> str:
+    ops = [s for s in item.trace if s.op in ("factor", "count", "cap")]
+    if not ops:
+        return ""
+    return " → ".join(s.detail for s in item.trace if s.op != "status")
+
+
+def estimate_citations(est: Estimate) -> list[Citation]:
+    seen: dict[tuple[str, str, str], Citation] = {}
+    for item in est.items:
+        for c in item.citations or ([item.citation] if item.citation else []):
+            seen.setdefault((c.document, c.article, c.quote), c)
+    for cap in est.caps_applied:
+        c = cap.citation
+        seen.setdefault((c.document, c.article, c.quote), c)
+    return list(seen.values())
+
+
+def render_estimate(
+    est: Estimate,
+    facts: list[AchievementFacts],
+    notices: list[str],
+    extra_notes: dict[int, list[str]] | None = None,
+    max_notes: int = 4,
+) -> str:
+    rows = []
+    for item in est.items:
+        fact = facts[item.input_index] if item.input_index < len(facts) else None
+        rows.append(
+            {
+                "item": item,
+                "description": describe(fact) if fact else item.label,
+                "count": (fact.count or 1) if fact else 1,
+                "steps": _steps(item),
+                "notes": list(dict.fromkeys(item.notes))[:max_notes],
+                "extra": (extra_notes or {}).get(item.input_index, []),
+            }
+        )
+    return render("chat_estimate.j2", est=est, rows=rows, notices=notices)
+
+
+def render_follow_up(understood: list[str], questions: list[str], notices: list[str]) -> str:
+    return render("chat_follow_up.j2", understood=understood, questions=questions, notices=notices)
+
+
+def render_info(subject: str | None, sections: list[dict[str, Any]], sources: list[Citation], notices: list[str]) -> str:
+    return render("chat_info.j2", subject=subject, sections=sections, sources=sources, notices=notices)
+
+
+def render_retrieval(hits: list[Citation], notices: list[str]) -> str:
+    return render("chat_retrieval.j2", hits=hits, notices=notices)
+
+
+def render_help(kind: str, notices: list[str], **context: Any) -> str:
+    from knowledge.regions import all_regions
+
+    regions = [r.name for r in all_regions() if r.has_amounts]
+    others = [r.name for r in all_regions() if not r.has_amounts]
+    context.setdefault("place", "")
+    return render("chat_help.j2", kind=kind, notices=notices, regions=regions, other_regions=others, **context)

@@ -1,0 +1,458 @@
+"""One chat turn: message → facts (extraction) → Estimate (calculators) → evidence → answer (templates).
+
+The session state carries the facts between turns, so "在天津" / "是修订" / "那如果是修订呢？" /
+"换成郑州呢？" complete or change the previous question. When the calculator still needs a
+fact (the city, or a required field of the achievement type per the registry) the answer asks
+for exactly that in `follow_up` and states no amount.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistant import answers, evidence, sessions
+from assistant.extraction import extract, normalise
+from assistant.models import AchievementFacts, Answer, Extraction, SessionState, Slot
+from calculators.models import Citation, Estimate
+from subsidy.dates import parse_iso_date
+from subsidy.errors import UserInputError
+
+log = logging.getLogger("assistant.dialogue")
+
+INJECTION_NOTICE = "说明：我只能依据政策条文和计算器给出金额，不会按指令改变规则或给出条文之外的数字。"
+TRUNCATED_NOTICE = "说明：消息较长，只读取了前 4000 个字。"
+TOO_MANY_NOTICE = "说明：一次最多计算 10 项成果，其余请分开询问。"
+ENGLISH_NOTICE = "说明：目前只用中文作答。(Answers are given in Chinese.)"
+_AFFIRMATIVE = re.compile(r"^(是|是的|对|对的|嗯|没错|在|在的|yes|y|是在|对,是的)[,。!.!]*$")
+_INFO_TITLES = {
+    "conditions": "申报条件",
+    "validity": "有效期",
+    "materials": "申报材料",
+    "office": "受理部门",
+    "timing": "申报时间",
+}
+_INFO_KEYWORDS = {
+    "conditions": ("条件", "应当", "具备", "符合"),
+    "validity": ("有效期", "施行", "实施"),
+    "materials": ("材料", "申请表", "提交"),
+    "office": ("受理", "部门", "报送"),
+    "timing": ("每年", "申报", "时间"),
+}
+
+
+@dataclass
+class Reply:
+    answer: str
+    citations: list[Citation] = field(default_factory=list)
+    estimate: Estimate | None = None
+    follow_up: str | None = None
+    event: dict[str, Any] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------- merging facts into the session
+def _accepts(type_name: str, name: str, value: Any) -> str | None:
+    from assistant.extraction import _accepts as accepts
+
+    return accepts(type_name, name, value)
+
+
+def _merge_achievement(target: AchievementFacts, new: AchievementFacts) -> None:
+    for name, value in new.fields.items():
+        target.fields[name] = value
+        target.candidates.pop(name, None)
+    for name, options in new.candidates.items():
+        target.candidates[name] = options
+        target.fields.pop(name, None)
+    if new.count is not None:
+        target.count = new.count
+    if new.achieved:
+        target.achieved = new.achieved
+
+
+def merge(state: SessionState, ext: Extraction, message: str) -> None:
+    """Fold one message's facts into the conversation's."""
+    if ext.city:
+        state.city, state.city_candidates = ext.city, []
+    elif ext.city_candidates:
+        if state.city not in ext.city_candidates:
+            state.city, state.city_candidates = None, list(ext.city_candidates)
+    elif len(state.city_candidates) == 1 and _AFFIRMATIVE.match(normalise(message)):
+        state.city, state.city_candidates = state.city_candidates[0], []
+    if ext.grant_date:
+        state.as_of = ext.grant_date
+
+    new = ext.achievements
+    if new:
+        same_type = [a for a in state.achievements if a.type == new[0].type]
+        if ext.addition and state.achievements:
+            state.achievements += new
+        elif len(new) == 1 and same_type and (ext.whatif or state.pending):
+            _merge_achievement(same_type[-1], new[0])
+        else:
+            state.achievements = new
+    elif ext.loose or ext.loose_count:
+        for loose in ext.loose:
+            targets = [
+                s
+                for s in state.pending
+                if s.kind == "field"
+                and s.index is not None
+                and s.index < len(state.achievements)
+                and _accepts(state.achievements[s.index].type, loose.field, loose.value) == s.field
+            ]
+            indexes = {s.index for s in targets} or set(range(len(state.achievements)))
+            for i in sorted(i for i in indexes if i is not None):
+                achievement = state.achievements[i]
+                name = _accepts(achievement.type, loose.field, loose.value)
+                if name:
+                    achievement.fields[name] = loose.value
+                    achievement.candidates.pop(name, None)
+        if ext.loose_count and state.achievements:
+            state.achievements[-1].count = ext.loose_count
+
+
+def resolve_candidates(state: SessionState) -> None:
+    """Open fields named by a phrase that fits several values: keep the ones the city pays for."""
+    if not state.city:
+        return
+    for achievement in state.achievements:
+        for name, options in list(achievement.candidates.items()):
+            paid = evidence.paid_values(state.city, achievement.type, name)
+            fitting = [v for v in options if v in paid]
+            if len(fitting) == 1 or not fitting:
+                achievement.fields[name] = (fitting or options)[0]
+                del achievement.candidates[name]
+            else:
+                achievement.candidates[name] = fitting
+
+
+def missing_slots(state: SessionState, need_achievement: bool) -> list[Slot]:
+    from calculators.achievement_types import achievement_types
+
+    slots = []
+    if not state.city:
+        slots.append(Slot(kind="city"))
+    if not state.achievements and need_achievement:
+        slots.append(Slot(kind="achievement"))
+    for i, achievement in enumerate(state.achievements):
+        spec = achievement_types()[achievement.type]
+        for fspec in spec.fields:
+            if fspec.name in achievement.fields:
+                continue
+            if fspec.required or fspec.name in achievement.candidates:
+                slots.append(Slot(kind="field", index=i, field=fspec.name))
+    return slots
+
+
+# ---------------------------------------------------------------- questions back
+def _region_name(region_id: str) -> str:
+    from knowledge.regions import resolve_region
+
+    return resolve_region(region_id).name
+
+
+def _question(slot: Slot, state: SessionState) -> str:
+    from calculators.achievement_types import achievement_types
+    from knowledge.regions import all_regions
+
+    if slot.kind == "city":
+        if len(state.city_candidates) == 1:
+            only = state.city_candidates[0]
+            return f"目前收录的这一带政策只有{_region_name(only)}的，贵单位是在{_region_name(only)}吗？"
+        if state.city_candidates:
+            names = "、".join(_region_name(c) for c in state.city_candidates)
+            return f"这一带目前收录了{names}的政策，贵单位在哪个城市？"
+        names = "、".join(r.name for r in all_regions() if r.has_amounts)
+        return f"贵单位在哪个城市（或区）？目前收录有资助金额的地区：{names}。"
+    if slot.kind == "achievement":
+        return (
+            "贵单位取得的是哪一类标准化成果？例如：主导或参与制定/修订国家标准、行业标准、地方标准、团体标准，"
+            "承担标准化技术委员会秘书处，企业标准“领跑者”，标准化试点示范项目，标准创新贡献奖，标准化良好行为企业。"
+        )
+    assert slot.index is not None and slot.field is not None
+    achievement = state.achievements[slot.index]
+    spec = achievement_types()[achievement.type].field(slot.field)
+    ask = spec.ask if spec and spec.ask else f"请补充 {slot.field}。"
+    options = achievement.candidates.get(slot.field)
+    if options:
+        ask += "（可能是：" + "、".join(answers._display("open", v) for v in options) + "）"
+    if len(state.achievements) > 1:
+        ask = f"第 {slot.index + 1} 项（{answers.describe(achievement)}）：{ask}"
+    return ask
+
+
+def _understood(state: SessionState) -> list[str]:
+    parts = []
+    if state.city:
+        parts.append(f"地区 {_region_name(state.city)}")
+    for a in state.achievements:
+        text = answers.describe(a)
+        if a.count and a.count > 1:
+            text += f"（{a.count} 项）"
+        parts.append(f"成果 {text}")
+    if state.as_of:
+        parts.append(f"申报日期按 {state.as_of}")
+    return parts
+
+
+def follow_up_reply(state: SessionState, slots: list[Slot], notices: list[str]) -> Reply:
+    questions = list(dict.fromkeys(_question(s, state) for s in slots))
+    state.pending = slots
+    text = answers.render_follow_up(_understood(state), questions, notices)
+    return Reply(answer=text, follow_up="\n".join(questions))
+
+
+# ---------------------------------------------------------------- the amount answer
+def estimate_request(state: SessionState, as_of: dt.date) -> dict[str, Any]:
+    return {
+        "city": state.city,
+        "as_of": as_of.isoformat(),
+        "achievements": [{"type": a.type, **a.fields, "count": a.count or 1} for a in state.achievements],
+    }
+
+
+def _date_notes(est: Estimate, facts: list[AchievementFacts]) -> dict[int, list[str]]:
+    """The user said when the achievement was obtained: flag a date outside the policy's period."""
+    notes: dict[int, list[str]] = {}
+    for item in est.items:
+        fact = facts[item.input_index]
+        if not (item.covered and fact.achieved and fact.achieved[:4].isdigit()):
+            continue
+        year = int(fact.achieved[:4])
+        if item.effective_from and year < int(item.effective_from[:4]):
+            notes.setdefault(item.input_index, []).append(
+                f"您提到成果取得于 {fact.achieved}，早于该办法施行日期 {item.effective_from}；"
+                "多数办法只奖励施行后取得的成果，请向受理部门核实。"
+            )
+        elif item.effective_to and year > int(item.effective_to[:4]):
+            notes.setdefault(item.input_index, []).append(
+                f"您提到成果取得于 {fact.achieved}，晚于该办法有效期（至 {item.effective_to}）。"
+            )
+    return notes
+
+
+def _uncovered_citations(est: Estimate) -> list[Citation]:
+    out: list[Citation] = []
+    for item in est.items:
+        if item.covered:
+            continue
+        out += evidence.same_type_rules(est.city, item.type) or evidence.city_conditions(est.city)[:4]
+    return out
+
+
+def estimate_reply(state: SessionState, as_of: dt.date, notices: list[str]) -> Reply:
+    from calculators.engine import estimate
+
+    state.pending = []
+    est = estimate(estimate_request(state, as_of))
+    text = answers.render_estimate(est, state.achievements, notices, _date_notes(est, state.achievements))
+    citations = answers.estimate_citations(est) + _uncovered_citations(est)
+    return Reply(answer=text, citations=_dedupe(citations), estimate=est)
+
+
+def _dedupe(citations: list[Citation]) -> list[Citation]:
+    seen: dict[tuple[str, str, str], Citation] = {}
+    for c in citations:
+        seen.setdefault((c.document, c.article, c.quote), c)
+    return list(seen.values())
+
+
+# ---------------------------------------------------------------- non-amount questions
+def _validity_lines(city: str | None, doc_id: str, on: dt.date) -> tuple[list[str], Citation | None]:
+    v = evidence.validity(city, doc_id, on)
+    span = f"{v.effective_from} 起施行" if v.effective_from else "文件未写明施行日期"
+    span += f"，有效期至 {v.effective_to}" if v.effective_to else "，未规定截止日期"
+    if v.status == "expired":
+        line = f"《{v.title}》{span}；已于 {v.effective_to} 失效（按 {on.isoformat()} 计）。"
+    elif v.status == "not_yet_in_force":
+        line = f"《{v.title}》{span}；{on.isoformat()} 尚未生效。"
+    else:
+        line = f"《{v.title}》{span}；{on.isoformat()} 仍在有效期内。"
+    return [line], v.citation
+
+
+def _apply_lines(intent: str, apply: Any) -> list[str]:
+    if apply is None:
+        return ["文件没有写明这一点。"]
+    if intent == "materials":
+        return [f"- {m}" for m in apply.materials] or ["文件没有列出具体材料，以受理部门当年的申报通知为准。"]
+    if intent == "office":
+        return [apply.office] if apply.office else ["文件没有写明受理部门。"]
+    if intent == "timing":
+        lines = [x for x in (apply.window, f"截止：{apply.deadline}" if apply.deadline else None) if x]
+        return lines or ["文件没有写明申报时间，以当年申报通知为准。"]
+    return []
+
+
+def info_reply(
+    state: SessionState, ext: Extraction, message: str, as_of: dt.date, notices: list[str]
+) -> Reply:
+    intents = [i for i in ext.intents if i != "amount"]
+    keywords = tuple(w for i in intents for w in _INFO_KEYWORDS[i])
+    complete = bool(state.city and state.achievements) and not missing_slots(state, need_achievement=True)
+    if complete:
+        amount = estimate_reply(state, as_of, [])
+        est = amount.estimate
+        assert est is not None
+        sections: list[dict[str, Any]] = []
+        sources: list[Citation] = []
+        for item, fact in zip(est.items, state.achievements, strict=False):
+            name = answers.describe(fact)
+            if not item.covered:
+                sections.append({"title": name, "lines": ["当地政策没有为这一项给予资助。", *item.notes]})
+                continue
+            for intent in intents:
+                if intent == "conditions":
+                    lines = list(dict.fromkeys(item.notes)) or ["条文没有另行规定条件。"]
+                    if item.apply and item.apply.window:
+                        lines.append(item.apply.window)
+                    if item.citation:
+                        sources.append(item.citation)
+                elif intent == "validity":
+                    assert item.citation is not None and item.citation.document_id is not None
+                    lines, cite = _validity_lines(est.city, item.citation.document_id, as_of)
+                    if cite:
+                        sources.append(cite)
+                else:
+                    lines = _apply_lines(intent, item.apply)
+                    if item.apply:
+                        sources += item.apply.citations
+                sections.append({"title": f"{name} · {_INFO_TITLES[intent]}", "lines": lines})
+        text = answers.render_info(est.city_name, _merge_sections(sections), _dedupe(sources), notices)
+        if "amount" in ext.intents:
+            text = amount.answer + "\n\n" + text
+        return Reply(answer=text, citations=_dedupe(amount.citations + sources), estimate=est)
+
+    if state.city:
+        region = _region_name(state.city)
+        sections, sources = [], []
+        apply = evidence.city_apply(state.city)
+        for intent in intents:
+            if intent == "validity":
+                lines = []
+                for doc_id in evidence.city_documents(state.city):
+                    more, cite = _validity_lines(state.city, doc_id, as_of)
+                    lines += more
+                    if cite:
+                        sources.append(cite)
+            elif intent == "conditions":
+                conditions = evidence.city_conditions(state.city)
+                hits = [] if conditions else evidence.retrieve(message, state.city, 3, keywords)
+                lines = [f"- {c.quote}（{c.article}）" for c in conditions[:6]]
+                if not lines and hits:
+                    lines = ["相关条文见下方依据；具体条件因成果类型而异，告诉我成果类型可以给出对应条款。"]
+                elif not lines:
+                    lines = ["告诉我成果类型（如主导制定国家标准），可以给出对应条款的条件。"]
+                sources += conditions[:6] + hits
+            else:
+                lines = _apply_lines(intent, apply)
+                if apply:
+                    sources += apply.citations
+            sections.append({"title": _INFO_TITLES[intent], "lines": lines})
+        text = answers.render_info(region, _merge_sections(sections), _dedupe(sources), notices)
+        return Reply(answer=text, citations=_dedupe(sources))
+
+    hits = evidence.retrieve(message, None, 4, keywords)
+    slots = [Slot(kind="city")]
+    question = _question(slots[0], state)
+    state.pending = slots
+    return Reply(answer=answers.render_retrieval(hits, notices), citations=hits, follow_up=question)
+
+
+def _merge_sections(sections: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    merged: dict[str, dict[str, Any]] = {}
+    for s in sections:
+        target = merged.setdefault(s["title"], {"title": s["title"], "lines": []})
+        target["lines"] += [line for line in s["lines"] if line not in target["lines"]]
+    return list(merged.values())
+
+
+# ---------------------------------------------------------------- the turn
+def _day(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def respond(message: str, state: SessionState, request_day: dt.date | None) -> Reply:
+    """Decide and render one answer; mutates `state`."""
+    from assistant import llm
+
+    if request_day is not None:
+        state.asked_on = request_day.isoformat()
+    today = request_day or _day(state.asked_on) or dt.date.today()
+    ext = extract(message, today)
+    notices = []
+    if ext.injection:
+        notices.append(INJECTION_NOTICE)
+    if ext.truncated:
+        notices.append(TRUNCATED_NOTICE)
+    if ext.too_many:
+        notices.append(TOO_MANY_NOTICE)
+    event: dict[str, Any] = {}
+    model = llm.chat_model()
+    if model is not None and llm.needs_help(ext):
+        ext, event = llm.fill_facts(model, message, ext)
+
+    merge(state, ext, message)
+    resolve_candidates(state)
+    as_of = _day(state.as_of) or today
+    if ext.english and ext.has_facts:
+        notices.append(ENGLISH_NOTICE)
+
+    if not normalise(message):
+        return Reply(answer=answers.render_help("empty", notices))
+    if ext.unknown_place and not ext.city:
+        return Reply(answer=answers.render_help("unknown_place", notices, place=ext.unknown_place))
+    if any(i != "amount" for i in ext.intents):
+        return info_reply(state, ext, message, as_of, notices)
+    wants_amount = "amount" in ext.intents
+    if ext.has_facts or wants_amount or (ext.whatif and state.achievements):
+        slots = missing_slots(state, need_achievement=True)
+        if slots:
+            return follow_up_reply(state, slots, notices)
+        reply = estimate_reply(state, as_of, notices)
+        if model is not None:
+            reply = llm.rephrase(model, message, reply)
+        reply.event.update(event)
+        return reply
+    if ext.thanks:
+        return Reply(answer=answers.render_help("thanks", notices))
+    if ext.english:
+        return Reply(answer=answers.render_help("english", notices))
+    return Reply(answer=answers.render_help("greeting" if ext.greeting else "unclear", notices))
+
+
+def chat_turn(message: str, session_id: str | None = None, as_of: str | None = None) -> Answer:
+    """One chat turn (CLI `subsidy ask`, POST /api/chat, the eval runner)."""
+    given = sessions.check_session_id(session_id)
+    request_day = parse_iso_date(as_of) if as_of else None
+    sid = given or sessions.new_session_id()
+    message = message if isinstance(message, str) else ""
+    try:
+        state = (sessions.load_state(sid) if given else None) or SessionState()
+    except Exception:
+        log.exception("could not read session %s; starting afresh", sid)
+        state = SessionState()
+    try:
+        reply = respond(message, state, request_day)
+    except UserInputError as err:
+        log.warning("turn rejected by the calculator: %s", err)
+        reply = Reply(answer=answers.render_help("error", []), event={"error": str(err)})
+    except Exception as err:  # the user gets a clear answer, the log gets the traceback
+        log.exception("chat turn failed")
+        reply = Reply(answer=answers.render_help("error", []), event={"error": type(err).__name__})
+    state.turns += 1
+    try:
+        sessions.save_turn(sid, state, message, reply.answer, reply.follow_up, reply.event or None)
+    except Exception:
+        log.exception("could not store session %s", sid)
+    return Answer(
+        answer=reply.answer,
+        citations=reply.citations,
+        estimate=reply.estimate,
+        follow_up=reply.follow_up,
+        session_id=sid,
+    )

@@ -1,0 +1,370 @@
+"""Deterministic fact extraction: a Chinese message → the calculator's request fields.
+
+No model and no key. One scan over the message finds the lexicon's phrases
+(assistant/lexicon.yaml, longest match first); achievements are built clause by clause:
+a field word applies to the achievements that follow it in its clause (主导制定国标和行标),
+else to the one before it (国标是我们牵头的); a count applies to the achievement next to it
+(两项国标 / 国标两项, 各一项 to all). A field the clause leaves open takes the message's
+only value for it (我们是第一起草单位，制定了两项国标).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistant.models import AchievementFacts, Extraction, LooseField
+
+MAX_CHARS = 4000  # longer messages are read up to here
+MAX_ACHIEVEMENTS = 10
+
+_QUOTES = "“”\"'‘’「」『』《》〈〉"
+_CJK = r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]"
+_CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_COUNT = re.compile(
+    r"(?<![第\d])(各)?(\d{1,3}|[一二两三四五六七八九十]{1,3})\s*(?:项|个(?!月)|部|份|件|本|次(?!性)|套)"
+)
+_CONJ = re.compile(r"和|及|以及|与|跟|、|/|并且|加上|还有")
+_SEPARATOR = re.compile(r"[，,。；;！!？?\n]|(?<!\d)\.(?!\d)")
+_FULL_DATE = re.compile(r"(20\d{2}|19\d{2})\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})\s*[日号]?")
+_YEAR_MONTH = re.compile(r"(20\d{2}|19\d{2})\s*(?:年\s*(\d{1,2})\s*月|[\-/.]\s*(\d{1,2})(?![\d\-/.]))")
+_YEAR = re.compile(r"(20\d{2}|19\d{2})\s*年(?:度)?")
+_RELATIVE_YEAR = {"前年": -2, "去年": -1, "上一年": -1, "上年度": -1, "上年": -1, "今年": 0, "本年度": 0, "本年": 0}
+_GRANT_BEFORE = re.compile(r"(按照?|截至|截止|如果在|假如在|要是在|现在是|今天是)\s*$")
+_GRANT_AFTER = re.compile(r"^\s*(的政策|政策|申报|申请|去申报|去申请|来申报|拿|领|兑现|发放)")
+
+
+def normalise(text: str) -> str:
+    """NFKC, lower case, no quote marks, no spaces next to Chinese characters."""
+    text = unicodedata.normalize("NFKC", text or "").lower()
+    text = "".join(ch for ch in text if ch not in _QUOTES and unicodedata.category(ch) not in ("So", "Cs"))
+    text = re.sub(r"[ \t\r\f\v]+", " ", text)
+    text = re.sub(rf"\s+(?={_CJK})|(?<={_CJK})\s+", "", text)
+    return text.strip()
+
+
+def chinese_number(text: str) -> int | None:
+    """十 → 10, 两 → 2, 二十三 → 23, 15 → 15."""
+    if text.isdigit():
+        return int(text)
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        value = (_CN_DIGITS.get(tens, 0) if tens else 1) * 10 + (_CN_DIGITS.get(ones, 0) if ones else 0)
+        return value if all(c in _CN_DIGITS or c == "十" for c in text) else None
+    if len(text) == 1 and text in _CN_DIGITS:
+        return _CN_DIGITS[text]
+    return None
+
+
+@dataclass
+class _Token:
+    start: int
+    end: int
+    kind: str  # anchor | field | count | conj
+    entry: Any = None
+    count: int | None = None
+    each: bool = False
+    used: bool = False
+
+
+@dataclass
+class _Group:
+    type: str
+    fields: dict[str, Any] = field(default_factory=dict)
+    candidates: dict[str, list[Any]] = field(default_factory=dict)
+    count: int | None = None
+    start: int = 0
+
+
+def _field_name(type_name: str, name: str) -> str | None:
+    """The type's own name for a field word (`level` is `scope` for tc_secretariat)."""
+    from calculators.achievement_types import achievement_types
+
+    spec = achievement_types().get(type_name)
+    if spec is None:
+        return None
+    if spec.field(name):
+        return name
+    if name == "level" and spec.field("scope"):
+        return "scope"
+    return None
+
+
+def _accepts(type_name: str, name: str, value: Any) -> str | None:
+    """The field name under which `type_name` takes `value`, or None."""
+    from calculators.achievement_types import achievement_types
+
+    own = _field_name(type_name, name)
+    if own is None:
+        return None
+    spec = achievement_types()[type_name].field(own)
+    assert spec is not None
+    return own if any(v == value and type(v) is type(value) for v in spec.values) else None
+
+
+def _set_anchor_fields(group: _Group, fields: dict[str, Any]) -> None:
+    for name, value in fields.items():
+        if isinstance(value, list):
+            if name not in group.fields:
+                group.candidates[name] = list(value)
+        else:
+            group.fields[name] = value
+            group.candidates.pop(name, None)
+
+
+def _conflicts(group: _Group, type_name: str, fields: dict[str, Any]) -> bool:
+    if group.type != type_name:
+        return True
+    return any(
+        name in group.fields and not isinstance(value, list) and group.fields[name] != value
+        for name, value in fields.items()
+    ) or any(name in group.candidates and isinstance(value, list) for name, value in fields.items())
+
+
+def _scan(text: str) -> list[_Token]:
+    from assistant.lexicon import lexicon
+
+    lex = lexicon()
+    tokens = []
+    for match in lex.pattern.finditer(text):
+        entry = lex.entries.get(match.group(0))
+        if entry is None or entry.kind == "ignore":
+            continue
+        tokens.append(_Token(match.start(), match.end(), entry.kind, entry=entry))
+    taken = [(t.start, t.end) for t in tokens]
+    for match in _COUNT.finditer(text):
+        if any(s < match.end() and match.start() < e for s, e in taken):
+            continue
+        number = chinese_number(match.group(2))
+        if number:
+            tokens.append(
+                _Token(match.start(), match.end(), "count", count=number, each=bool(match.group(1)))
+            )
+    for match in _CONJ.finditer(text):
+        if not any(s <= match.start() < e for s, e in taken):
+            tokens.append(_Token(match.start(), match.end(), "conj"))
+    return sorted(tokens, key=lambda t: t.start)
+
+
+def _clauses(text: str, tokens: list[_Token]) -> list[list[_Token]]:
+    cuts = [m.start() for m in _SEPARATOR.finditer(text)] + [len(text) + 1]
+    clauses: list[list[_Token]] = [[] for _ in cuts]
+    for token in tokens:
+        index = next(i for i, cut in enumerate(cuts) if token.start < cut)
+        clauses[index].append(token)
+    return [c for c in clauses if c]
+
+
+def _supported(clause: list[_Token]) -> bool:
+    """A weak anchor (bare 标准) names an achievement only next to a role/action/count/level word."""
+    return any(
+        t.kind == "count" or (t.kind == "field" and t.entry.field in ("role", "action", "level"))
+        for t in clause
+    )
+
+
+def _groups_of_clause(clause: list[_Token]) -> list[_Group]:
+    groups: list[_Group] = []
+    active: dict[str, _Token] = {}  # field word seen in this clause, by field
+    pending_count: _Token | None = None
+    broken = False  # a conjunction or count since the last achievement
+    for token in clause:
+        if token.kind == "anchor":
+            entry = token.entry
+            if entry.weak and not _supported(clause):
+                continue
+            token.used = True
+            last = groups[-1] if groups else None
+            if last is not None and not broken and not _conflicts(last, entry.type, entry.fields):
+                _set_anchor_fields(last, entry.fields)
+                group = last
+            else:
+                group = _Group(type=entry.type, start=token.start)
+                _set_anchor_fields(group, entry.fields)
+                groups.append(group)
+            for word in active.values():
+                name = _accepts(group.type, word.entry.field, word.entry.value)
+                if name and name not in group.fields:
+                    group.fields[name] = word.entry.value
+                    group.candidates.pop(name, None)
+                    word.used = True
+            if pending_count is not None and group.count is None:
+                group.count = pending_count.count
+                pending_count.used = True
+                pending_count = None
+            broken = False
+        elif token.kind == "field":
+            active[token.entry.field] = token
+        elif token.kind == "count":
+            if token.each:
+                for group in groups:
+                    if group.count is None:
+                        group.count = token.count
+                        token.used = True
+            elif groups and groups[-1].count is None and not broken:
+                groups[-1].count = token.count
+                token.used = True
+            else:
+                pending_count = token
+            broken = True
+        elif token.kind == "conj":
+            broken = True
+    # a field word after the achievements it describes: 国标是我们牵头的
+    for token in clause:
+        if token.kind != "field" or token.used:
+            continue
+        for group in reversed([g for g in groups if g.start < token.start]):
+            name = _accepts(group.type, token.entry.field, token.entry.value)
+            if name and name not in group.fields:
+                group.fields[name] = token.entry.value
+                group.candidates.pop(name, None)
+                token.used = True
+                break
+    return groups
+
+
+def _fill_from_message(groups: list[_Group], tokens: list[_Token]) -> None:
+    """A field a clause left open takes the message's single value for it."""
+    from calculators.achievement_types import achievement_types
+
+    for group in groups:
+        spec = achievement_types()[group.type]
+        for fspec in spec.fields:
+            if fspec.name in group.fields:
+                continue
+            words = [
+                t
+                for t in tokens
+                if t.kind == "field" and _accepts(group.type, t.entry.field, t.entry.value) == fspec.name
+            ]
+            values = {repr(t.entry.value) for t in words}
+            if len(values) == 1:
+                group.fields[fspec.name] = words[0].entry.value
+                group.candidates.pop(fspec.name, None)
+                for t in words:
+                    t.used = True
+
+
+def _places(text: str, out: Extraction) -> None:
+    from assistant.lexicon import lexicon
+
+    lex = lexicon()
+    known: list[str] = []
+    for match in lex.place_pattern.finditer(text):
+        word = match.group(0)
+        if word in lex.places:
+            known.append(lex.places[word])
+            out.place_word = word
+        elif word in lex.groups:
+            if not out.city_candidates:
+                out.city_candidates = list(lex.groups[word])
+                out.place_word = out.place_word or word
+        elif word in lex.other_places:
+            out.unknown_place = word
+    if known:
+        out.city = known[-1]  # 天津的不行，换成郑州呢 → the last place named
+        out.city_candidates = []
+        out.unknown_place = None
+
+
+def _dates(text: str, today: dt.date, out: Extraction) -> None:
+    spans: list[tuple[int, int, str, dt.date]] = []
+    for regex in (_FULL_DATE, _YEAR_MONTH, _YEAR):
+        for m in regex.finditer(text):
+            if any(s <= m.start() < e for s, e, _, _ in spans):
+                continue
+            try:
+                year = int(m.group(1))
+                month = None
+                if regex is _FULL_DATE:
+                    month = int(m.group(2))
+                elif regex is _YEAR_MONTH:
+                    month = int(m.group(2) or m.group(3))
+                day = int(m.group(3)) if regex is _FULL_DATE else None
+                date = dt.date(year, month or 6, day or (1 if month else 30))
+            except (ValueError, IndexError):
+                continue
+            label = f"{year}" + (f"-{month:02d}" if month else "") + (f"-{day:02d}" if day else "")
+            spans.append((m.start(), m.end(), label, date))
+    for word, delta in _RELATIVE_YEAR.items():
+        for m in re.finditer(word, text):
+            if not any(s <= m.start() < e for s, e, _, _ in spans):
+                year = today.year + delta
+                spans.append((m.start(), m.end(), str(year), today if delta == 0 else dt.date(year, 6, 30)))
+    for start, end, label, date in sorted(spans):
+        before, after = text[max(0, start - 4) : start], text[end : end + 6]
+        if _GRANT_BEFORE.search(before) or _GRANT_AFTER.search(after):
+            out.grant_date = date.isoformat()
+        elif out.achieved is None:
+            out.achieved = label
+
+
+def _has_any(text: str, words: tuple[str, ...]) -> bool:
+    return any(w in text for w in words)
+
+
+def _intents(text: str, out: Extraction) -> None:
+    from assistant.lexicon import lexicon
+
+    lex = lexicon()
+    found = [name for name in ("conditions", "validity", "materials", "office", "timing") if _has_any(text, lex.intents[name])]
+    if "validity" in found and "timing" in found:
+        found.remove("timing")  # 什么时候到期 asks about validity, not the application window
+    if _has_any(text, lex.intents["amount"]) or (not found and _has_any(text, lex.intents["amount_weak"])):
+        found.insert(0, "amount")
+    out.intents = found
+    words = lex.words
+    out.whatif = _has_any(text, words["whatif"])
+    out.addition = _has_any(text, words["addition"])
+    out.injection = _has_any(text, words["injection"])
+    out.greeting = _has_any(text, words["greeting"]) and len(text) <= 20
+    out.thanks = _has_any(text, words["thanks"]) and len(text) <= 12
+
+
+def extract(message: str, today: dt.date | None = None) -> Extraction:
+    """Read the facts of one message; `today` anchors 去年/今年/前年."""
+    today = today or dt.date.today()
+    raw = message or ""
+    out = Extraction(truncated=len(raw) > MAX_CHARS)
+    text = normalise(raw[:MAX_CHARS])
+    letters = len(re.findall(r"[a-z]", text))
+    out.english = letters > 0 and not re.search(_CJK, text)
+    if not text:
+        return out
+    _places(text, out)
+    _dates(text, today, out)
+    _intents(text, out)
+
+    tokens = _scan(text)
+    groups: list[_Group] = []
+    for clause in _clauses(text, tokens):
+        groups += _groups_of_clause(clause)
+    # a grade word alone (5A) names its achievement when nothing else does
+    for token in tokens:
+        implied = token.entry.implies if token.kind == "field" else None
+        if implied and not token.used and not any(g.type == implied for g in groups):
+            groups.append(_Group(type=implied, fields={token.entry.field: token.entry.value}, start=token.start))
+            token.used = True
+    groups.sort(key=lambda g: g.start)
+    _fill_from_message(groups, tokens)
+    if len(groups) > MAX_ACHIEVEMENTS:
+        out.too_many = True
+        groups = groups[:MAX_ACHIEVEMENTS]
+    out.achievements = [
+        AchievementFacts(
+            type=g.type, fields=g.fields, candidates=g.candidates, count=g.count, achieved=out.achieved
+        )
+        for g in groups
+    ]
+    if not groups:
+        seen: set[str] = set()
+        for token in tokens:
+            if token.kind == "field" and token.entry.field not in seen:
+                seen.add(token.entry.field)
+                out.loose.append(LooseField(field=token.entry.field, value=token.entry.value))
+        counts = [t.count for t in tokens if t.kind == "count"]
+        out.loose_count = counts[-1] if counts else None
+    return out

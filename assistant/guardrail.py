@@ -1,0 +1,121 @@
+"""The check an LLM-phrased answer must pass before a user sees it.
+
+Every number in the text must be one the template answer (rendered from the Estimate) or a
+cited clause states; every amount must be an amount of the Estimate or of a cited clause;
+every article and document it names must be one that was cited; it must keep each item's
+amount and say plainly when a policy has expired. Anything else → the template answer is used.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from calculators.models import Citation, Estimate
+
+_ARABIC = re.compile(r"\d[\d,，]*(?:\.\d+)?")
+_MONEY = re.compile(r"(\d[\d,，]*(?:\.\d+)?|[零〇一二两三四五六七八九十百千万]+)\s*(万元|万|千元|元)")
+_ARTICLE = re.compile(r"第[零〇一二三四五六七八九十百\d]+[条章]")
+_TITLE = re.compile(r"《([^》]{2,80})》")
+_CN = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+
+
+def chinese_to_int(text: str) -> int | None:
+    """三十 → 30, 一百五十 → 150, 八 → 8; None if it is not a plain Chinese numeral."""
+    total, section, digit = 0, 0, None
+    for ch in text:
+        if ch in _CN:
+            digit = _CN[ch]
+        elif ch in _CN_UNITS:
+            section += (digit if digit is not None else 1) * _CN_UNITS[ch]
+            digit = None
+        elif ch == "万":
+            total += (section + (digit or 0)) * 10000
+            section, digit = 0, None
+        else:
+            return None
+    return total + section + (digit or 0)
+
+
+def _number(raw: str) -> Decimal | None:
+    raw = raw.replace(",", "").replace("，", "")
+    try:
+        return Decimal(raw)
+    except InvalidOperation:
+        value = chinese_to_int(raw)
+        return Decimal(value) if value is not None else None
+
+
+def numbers(text: str) -> set[Decimal]:
+    out = set()
+    for m in _ARABIC.finditer(text):
+        value = _number(m.group(0))
+        if value is not None:
+            out.add(value.normalize())
+    return out
+
+
+def money_yuan(text: str) -> list[tuple[str, Decimal]]:
+    """Every amount of money written in `text`, in yuan: 8万元 → 80000, 八万 → 80000, 80,000元 → 80000."""
+    out = []
+    for m in _MONEY.finditer(text):
+        value = _number(m.group(1))
+        if value is None:
+            continue
+        factor = {"万元": 10000, "万": 10000, "千元": 1000, "元": 1}[m.group(2)]
+        out.append((m.group(0), (value * factor).normalize()))
+    return out
+
+
+def estimate_amounts(estimate: Estimate | None) -> set[Decimal]:
+    if estimate is None:
+        return set()
+    values: set[int] = {estimate.total_yuan, estimate.total_in_force_yuan}
+    for item in estimate.items:
+        values |= {v for v in (item.amount_yuan, item.counted_yuan) if v is not None}
+        values |= {s.yuan for s in item.trace if s.yuan is not None}
+    values |= {cap.reduced_by_yuan for cap in estimate.caps_applied}
+    return {Decimal(v).normalize() for v in values}
+
+
+def _estimate_text(estimate: Estimate | None) -> str:
+    if estimate is None:
+        return ""
+    parts = []
+    for item in estimate.items:
+        parts += [c.quote for c in item.citations] + list(item.notes) + [s.detail for s in item.trace]
+    parts += [cap.description + cap.citation.quote for cap in estimate.caps_applied]
+    return "\n".join(parts)
+
+
+def check(text: str, draft: str, estimate: Estimate | None, citations: list[Citation]) -> list[str]:
+    """Problems with an LLM answer; empty means it may be shown."""
+    if not text or not text.strip():
+        return ["empty answer"]
+    problems: list[str] = []
+    sources = draft + "\n" + "\n".join(c.quote for c in citations) + "\n" + _estimate_text(estimate)
+    allowed_numbers = numbers(sources)
+    for value in sorted(numbers(text) - allowed_numbers):
+        problems.append(f"number {value} is not in the Estimate or the cited clauses")
+    allowed_money = estimate_amounts(estimate) | {v for _, v in money_yuan(sources)}
+    for raw, value in money_yuan(text):
+        if value not in allowed_money:
+            problems.append(f"amount {raw!r} is not an amount of the Estimate")
+    articles = {c.article for c in citations} | set(_ARTICLE.findall(draft))
+    for article in set(_ARTICLE.findall(text)):
+        if not any(article in known for known in articles):
+            problems.append(f"article {article} was not cited")
+    documents = [c.document for c in citations] + _TITLE.findall(draft)
+    for title in set(_TITLE.findall(text)):
+        if not any(title in d or d in title for d in documents):
+            problems.append(f"document 《{title}》 was not cited")
+    if estimate is not None:
+        squashed = re.sub(r"\s+", "", text)
+        stated = {v for _, v in money_yuan(squashed)}
+        for item in estimate.items:
+            if item.covered and item.amount_yuan is not None and Decimal(item.amount_yuan) not in stated:
+                problems.append(f"item {item.input_index} amount {item.amount_yuan} is missing")
+            if item.policy_status == "expired" and "失效" not in text:
+                problems.append(f"item {item.input_index}: the policy's expiry is not stated")
+    return problems

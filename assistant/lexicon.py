@@ -1,0 +1,101 @@
+"""The phrase lexicon (assistant/lexicon.yaml) compiled for one-pass scanning."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from knowledge.regions import all_regions
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What one phrase means: an achievement anchor, a field value, or nothing (ignore)."""
+
+    kind: str  # anchor | field | ignore
+    type: str | None = None  # anchors: the achievement type
+    fields: dict[str, Any] = field(default_factory=dict)  # anchors: values (a list = candidates)
+    weak: bool = False
+    field: str | None = None  # fields: the field name
+    value: Any = None
+    implies: str | None = None
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    entries: dict[str, Entry]  # normalised phrase -> meaning
+    pattern: re.Pattern[str]  # all phrases, longest first
+    places: dict[str, str]  # normalised place name -> region id
+    groups: dict[str, tuple[str, ...]]  # 山东 -> the regions of it the corpus holds
+    place_pattern: re.Pattern[str]
+    other_places: tuple[str, ...]
+    intents: dict[str, tuple[str, ...]]
+    words: dict[str, tuple[str, ...]]  # whatif, addition, injection, greeting, thanks
+    display: dict[str, dict[str, str]]
+
+
+def _alternation(phrases: list[str]) -> str:
+    parts = []
+    for phrase in sorted(set(phrases), key=lambda p: (-len(p), p)):
+        escaped = re.escape(phrase)
+        if re.fullmatch(r"[a-z0-9 \-]+", phrase):  # ascii words must not sit inside longer words
+            escaped = rf"(?<![a-z0-9]){escaped}(?![a-z0-9])"
+        parts.append(escaped)
+    return "|".join(parts)
+
+
+def normalise_phrase(text: str) -> str:
+    from assistant.extraction import normalise
+
+    return normalise(text)
+
+
+@cache
+def lexicon() -> Lexicon:
+    raw = yaml.safe_load(resources.files("assistant").joinpath("lexicon.yaml").read_text("utf-8"))
+    entries: dict[str, Entry] = {}
+    for spec in raw["ignore"]:
+        entries[normalise_phrase(spec)] = Entry(kind="ignore")
+    for spec in raw["fields"]:
+        for phrase in spec["phrases"]:
+            entries.setdefault(
+                normalise_phrase(str(phrase)),
+                Entry(kind="field", field=spec["field"], value=spec["value"], implies=spec.get("implies")),
+            )
+    for spec in raw["anchors"]:
+        meaning = Entry(
+            kind="anchor", type=spec["type"], fields=dict(spec.get("fields") or {}), weak=bool(spec.get("weak"))
+        )
+        for phrase in spec["phrases"]:
+            key = normalise_phrase(str(phrase))
+            if entries.get(key, Entry(kind="none")).kind != "ignore":
+                entries[key] = meaning  # an anchor outranks a field value with the same spelling
+
+    places: dict[str, str] = {}
+    for region in all_regions():
+        for name in (region.id, region.name, *region.aliases):
+            places[normalise_phrase(name)] = region.id
+    for name, region_id in (raw.get("districts") or {}).items():
+        places.setdefault(normalise_phrase(name), region_id)
+    groups = {normalise_phrase(k): tuple(v) for k, v in (raw.get("region_groups") or {}).items()}
+    other = tuple(normalise_phrase(p) for p in raw.get("other_places") or ())
+
+    return Lexicon(
+        entries=entries,
+        pattern=re.compile(_alternation(list(entries))),
+        places=places,
+        groups=groups,
+        place_pattern=re.compile(_alternation([*places, *groups, *other])),
+        other_places=other,
+        intents={k: tuple(normalise_phrase(w) for w in v) for k, v in raw["intents"].items()},
+        words={
+            key: tuple(normalise_phrase(w) for w in raw[key])
+            for key in ("whatif", "addition", "injection", "greeting", "thanks")
+        },
+        display=raw["display"],
+    )

@@ -1,0 +1,92 @@
+"""Typed boundaries of the assistant: extracted facts, the session state and the Answer (CONTRACT.md)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from calculators.models import Citation, Estimate
+
+
+class AchievementFacts(BaseModel):
+    """One achievement as far as the user has described it (fields may still be missing)."""
+
+    type: str
+    fields: dict[str, Any] = Field(default_factory=dict)
+    # open fields whose phrase fits several values (省长质量奖 → 河南/山东/广东); the city decides
+    candidates: dict[str, list[Any]] = Field(default_factory=dict)
+    count: int | None = None
+    achieved: str | None = None  # when it was obtained, as said: "2021", "2022-06"
+
+
+class LooseField(BaseModel):
+    """A field value the message names without naming its achievement ("是修订", "国家级")."""
+
+    field: str
+    value: Any
+
+
+class Extraction(BaseModel):
+    """Everything the deterministic extractor read from one message."""
+
+    city: str | None = None
+    city_candidates: list[str] = Field(default_factory=list)  # 山东 → the Shandong cities we hold
+    place_word: str | None = None  # the place as written
+    unknown_place: str | None = None  # a place the corpus has no policy for
+    achievements: list[AchievementFacts] = Field(default_factory=list)
+    loose: list[LooseField] = Field(default_factory=list)
+    loose_count: int | None = None
+    grant_date: str | None = None  # ISO date the user asks the award for ("按2022年6月申报")
+    achieved: str | None = None
+    intents: list[str] = Field(default_factory=list)
+    whatif: bool = False
+    addition: bool = False
+    injection: bool = False
+    greeting: bool = False
+    thanks: bool = False
+    english: bool = False
+    truncated: bool = False
+    too_many: bool = False
+
+    @property
+    def has_facts(self) -> bool:
+        return bool(
+            self.city
+            or self.city_candidates
+            or self.unknown_place
+            or self.achievements
+            or self.loose
+            or self.loose_count
+            or self.grant_date
+        )
+
+
+class Slot(BaseModel):
+    """A fact the assistant asked for and is waiting on."""
+
+    kind: Literal["city", "achievement", "field"]
+    index: int | None = None
+    field: str | None = None
+
+
+class SessionState(BaseModel):
+    """What a conversation has established so far; persisted between turns."""
+
+    city: str | None = None
+    city_candidates: list[str] = Field(default_factory=list)
+    as_of: str | None = None  # a grant date the user named ("按2022年6月申报")
+    asked_on: str | None = None  # the as_of the client sent with the conversation
+    achievements: list[AchievementFacts] = Field(default_factory=list)
+    pending: list[Slot] = Field(default_factory=list)
+    turns: int = 0
+
+
+class Answer(BaseModel):
+    """The contract's Answer: `subsidy ask --json`, POST /api/chat."""
+
+    answer: str
+    citations: list[Citation] = Field(default_factory=list)
+    estimate: Estimate | None = None
+    follow_up: str | None = None
+    session_id: str

@@ -1,0 +1,171 @@
+"""Conversation sessions in SQLite, so a restart (or another server worker) loses no conversation.
+
+One file, `<SUBSIDY_DATA_DIR>/sessions.sqlite3` (default: platformdirs user_data_dir). WAL mode
+and short transactions let several worker processes share it; each call opens its own
+connection, so nothing is shared across threads either.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from assistant.models import SessionState
+from subsidy.errors import UserInputError
+
+APP_NAME = "subsidy-assistant"
+SESSION_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    state TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS turns (
+    session_id TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    message TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    follow_up TEXT,
+    event TEXT,
+    PRIMARY KEY (session_id, n)
+);
+"""
+_ready: set[Path] = set()
+
+
+def data_dir() -> Path:
+    raw = os.environ.get("SUBSIDY_DATA_DIR", "").strip()
+    if raw:
+        return Path(raw).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP_NAME, appauthor=False))
+
+
+def database_path() -> Path:
+    return data_dir() / "sessions.sqlite3"
+
+
+@contextmanager
+def _connect() -> Iterator[sqlite3.Connection]:
+    path = database_path()
+    if path not in _ready:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, timeout=10, isolation_level=None)
+    try:
+        conn.execute("PRAGMA busy_timeout = 10000")
+        if path not in _ready:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.executescript(_SCHEMA)
+            _ready.add(path)
+        conn.execute("PRAGMA synchronous = NORMAL")
+        yield conn
+    finally:
+        conn.close()
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def new_session_id() -> str:
+    return uuid.uuid4().hex
+
+
+def check_session_id(session_id: str | None) -> str | None:
+    if session_id is None or session_id == "":
+        return None
+    if not SESSION_ID.fullmatch(session_id):
+        raise UserInputError(
+            "session_id", "must be 1-64 letters, digits or _ . : - (as returned by a previous answer)"
+        )
+    return session_id
+
+
+def load_state(session_id: str) -> SessionState | None:
+    with _connect() as conn:
+        row = conn.execute("SELECT state FROM sessions WHERE id = ?", (session_id,)).fetchone()
+    if row is None:
+        return None
+    try:
+        return SessionState.model_validate_json(row[0])
+    except ValueError:  # a state written by an older version: start the conversation afresh
+        return SessionState()
+
+
+def save_turn(
+    session_id: str,
+    state: SessionState,
+    message: str,
+    answer: str,
+    follow_up: str | None,
+    event: dict[str, Any] | None = None,
+) -> None:
+    """Store the new state and the turn in one short transaction."""
+    now = _now()
+    with _connect() as conn:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute(
+                "INSERT INTO sessions (id, created_at, updated_at, state) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET updated_at = excluded.updated_at, state = excluded.state",
+                (session_id, now, now, state.model_dump_json()),
+            )
+            n = conn.execute(
+                "SELECT COALESCE(MAX(n), 0) + 1 FROM turns WHERE session_id = ?", (session_id,)
+            ).fetchone()[0]
+            conn.execute(
+                "INSERT INTO turns (session_id, n, at, message, answer, follow_up, event) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    session_id,
+                    n,
+                    now,
+                    message[:20000],
+                    answer,
+                    follow_up,
+                    json.dumps(event, ensure_ascii=False) if event else None,
+                ),
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+
+def reset(session_id: str) -> None:
+    with _connect() as conn:
+        conn.execute(
+            "UPDATE sessions SET state = ?, updated_at = ? WHERE id = ?",
+            (SessionState().model_dump_json(), _now(), session_id),
+        )
+
+
+def history(session_id: str) -> list[dict[str, Any]]:
+    with _connect() as conn:
+        rows = conn.execute(
+            "SELECT n, at, message, answer, follow_up, event FROM turns WHERE session_id = ? ORDER BY n",
+            (session_id,),
+        ).fetchall()
+    return [
+        {
+            "n": n,
+            "at": at,
+            "message": message,
+            "answer": answer,
+            "follow_up": follow_up,
+            "event": json.loads(event) if event else None,
+        }
+        for n, at, message, answer, follow_up, event in rows
+    ]

@@ -1,0 +1,251 @@
+"""The service's protections, configured from the environment.
+
+| variable | default | meaning |
+| --- | --- | --- |
+| `SUBSIDY_API_KEY` | unset | when set, every `/api/*` request needs the header `X-API-Key: <value>` |
+| `SUBSIDY_CORS_ORIGINS` | unset (CORS off) | comma-separated origins allowed to call the API from a browser |
+| `SUBSIDY_CHAT_RATE` | `6000/60` | chat turns allowed per client (IP) per N seconds, per worker process |
+| `SUBSIDY_MAX_BODY_BYTES` | `1048576` | request bodies above this are refused with 413 |
+| `SUBSIDY_MAX_MESSAGE_CHARS` | `4000` | a chat message above this is a 422 naming `message` |
+
+The guard middleware sits outside every route: it refuses oversized bodies, adds the
+security headers to every response (errors included) and turns anything unexpected into a
+one-line 500, so no response ever carries a stack trace.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import math
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from fastapi import HTTPException, Request, Security
+from fastapi.security import APIKeyHeader
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from subsidy.errors import UserInputError
+
+log = logging.getLogger("subsidy.service")
+
+DEFAULT_CHAT_RATE = "6000/60"
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+DEFAULT_MAX_MESSAGE_CHARS = 4000
+
+# No inline script or style anywhere: every page loads /static/app.js and /static/style.css.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = (
+    ("content-security-policy", CONTENT_SECURITY_POLICY),
+    ("x-content-type-options", "nosniff"),
+    ("x-frame-options", "DENY"),
+    ("referrer-policy", "no-referrer"),
+    ("cross-origin-opener-policy", "same-origin"),
+    ("permissions-policy", "camera=(), microphone=(), geolocation=()"),
+)
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    api_key: str | None = None
+    cors_origins: tuple[str, ...] = ()
+    chat_rate_limit: int = 6000
+    chat_rate_seconds: float = 60.0
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS
+
+
+def _positive_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise UserInputError(name, f"must be a positive integer, got {raw!r}")
+    return int(raw)
+
+
+def parse_rate(text: str, name: str = "SUBSIDY_CHAT_RATE") -> tuple[int, float]:
+    """`N/SECONDS` (e.g. `60/60`), or `N/minute` / `N/second` / `N/hour`."""
+    units = {"s": 1.0, "second": 1.0, "sec": 1.0, "m": 60.0, "min": 60.0, "minute": 60.0}
+    units |= {"h": 3600.0, "hour": 3600.0}
+    count, _, per = text.strip().partition("/")
+    per = per.strip().lower() or "60"
+    try:
+        seconds = units[per] if per in units else float(per)
+        limit = int(count)
+    except ValueError:
+        raise UserInputError(name, f"not a rate: {text!r}; use N/SECONDS, e.g. 600/60") from None
+    if limit < 1 or not seconds > 0:
+        raise UserInputError(name, f"not a rate: {text!r}; both numbers must be positive")
+    return limit, seconds
+
+
+def load_service_settings() -> ServiceSettings:
+    """Read the environment now (not at import), so a test or a restart sees the current values."""
+    api_key = os.environ.get("SUBSIDY_API_KEY", "").strip() or None
+    origins = tuple(o.strip() for o in os.environ.get("SUBSIDY_CORS_ORIGINS", "").split(",") if o.strip())
+    limit, seconds = parse_rate(os.environ.get("SUBSIDY_CHAT_RATE", "").strip() or DEFAULT_CHAT_RATE)
+    return ServiceSettings(
+        api_key=api_key,
+        cors_origins=origins,
+        chat_rate_limit=limit,
+        chat_rate_seconds=seconds,
+        max_body_bytes=_positive_int("SUBSIDY_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
+        max_message_chars=_positive_int("SUBSIDY_MAX_MESSAGE_CHARS", DEFAULT_MAX_MESSAGE_CHARS),
+    )
+
+
+def settings_of(request: Request) -> ServiceSettings:
+    return request.app.state.settings
+
+
+# ---------------------------------------------------------------- rate limiting
+class RateLimiter:
+    """A token bucket per client: `limit` turns, refilled evenly over `seconds`.
+
+    In memory, so each worker process counts on its own; that keeps it free of shared state
+    and the limit is per worker (document it, set it accordingly).
+    """
+
+    MAX_CLIENTS = 10_000
+
+    def __init__(self, limit: int, seconds: float, clock: Callable[[], float] = time.monotonic):
+        self.capacity = float(limit)
+        self.refill_per_second = limit / seconds
+        self.clock = clock
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def acquire(self, client: str) -> float | None:
+        """Take one token; returns None when allowed, else the seconds until a token is back."""
+        now = self.clock()
+        with self._lock:
+            tokens, last = self._buckets.get(client, (self.capacity, now))
+            tokens = min(self.capacity, tokens + (now - last) * self.refill_per_second)
+            if tokens >= 1.0:
+                self._buckets[client] = (tokens - 1.0, now)
+                if len(self._buckets) > self.MAX_CLIENTS:
+                    self._forget_full_buckets(now)
+                return None
+            self._buckets[client] = (tokens, now)
+            return (1.0 - tokens) / self.refill_per_second
+
+    def _forget_full_buckets(self, now: float) -> None:
+        for key, (tokens, last) in list(self._buckets.items()):
+            if tokens + (now - last) * self.refill_per_second >= self.capacity:
+                del self._buckets[key]
+
+
+def client_key(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def limit_chat_rate(request: Request) -> None:
+    """Dependency of the chat endpoints (API and page): 429 with Retry-After past the limit."""
+    wait = request.app.state.chat_limiter.acquire(client_key(request))
+    if wait is not None:
+        seconds = max(1, math.ceil(wait))
+        raise HTTPException(
+            status_code=429,
+            detail=f"too many chat requests from this client; retry in {seconds} s",
+            headers={"Retry-After": str(seconds)},
+        )
+
+
+# ---------------------------------------------------------------- API key
+api_key_header = APIKeyHeader(
+    name="X-API-Key",
+    auto_error=False,
+    description="required on /api/* only when the server sets SUBSIDY_API_KEY",
+)
+
+
+def require_api_key(request: Request, given: str | None = Security(api_key_header)) -> None:
+    expected = settings_of(request).api_key
+    if expected is None:
+        return
+    if given is None or not hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8")):
+        raise HTTPException(
+            status_code=401,
+            detail="X-API-Key: missing or wrong API key",
+            headers={"WWW-Authenticate": "X-API-Key"},
+        )
+
+
+# ---------------------------------------------------------------- the guard middleware
+class BodyTooLarge(HTTPException):
+    """Raised while the body streams in; an HTTPException so FastAPI's body parsing passes it on."""
+
+    def __init__(self, limit: int):
+        super().__init__(status_code=413, detail=f"request body too large (limit {limit} bytes)")
+
+
+def _json_message(status: int, detail: str) -> tuple[Message, Message]:
+    body = json.dumps({"detail": detail}, ensure_ascii=False).encode("utf-8")
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    headers += [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS]
+    return (
+        {"type": "http.response.start", "status": status, "headers": headers},
+        {"type": "http.response.body", "body": body},
+    )
+
+
+class GuardMiddleware:
+    def __init__(self, app: ASGIApp, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES):
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.max_body_bytes
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                if not value.isdigit() or int(value) > limit:
+                    for message in _json_message(413, BodyTooLarge(limit).detail):
+                        await send(message)
+                    return
+                break
+
+        started = False
+        received = 0
+
+        async def guarded_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge(limit)
+            return message
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                headers = MutableHeaders(scope=message)
+                for key, value in SECURITY_HEADERS:
+                    if key not in headers:
+                        headers[key] = value
+            await send(message)
+
+        try:
+            await self.app(scope, guarded_receive, send_with_headers)
+        except BodyTooLarge as err:
+            if not started:
+                for message in _json_message(413, str(err.detail)):
+                    await send(message)
+        except Exception as err:  # the last line of defence: one line, never a stack trace
+            log.exception("unhandled error on %s", scope.get("path"))
+            if not started:
+                for message in _json_message(500, f"internal error ({type(err).__name__})"):
+                    await send(message)

@@ -1,0 +1,458 @@
+"""The HTTP API (CONTRACT.md) in process: shapes, 422s naming the field, limits, key, CORS, headers.
+
+The chat assistant is replaced by `FakeAssistant` (deterministic, remembers its sessions) so
+these tests pin the service's behaviour, not the assistant's; tests/test_load.py and
+tests/test_browser.py drive the real one.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import types
+import uuid
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import BaseModel, Field
+
+from calculators.engine import estimate
+from calculators.models import Citation, Estimate
+from subsidy.security import RateLimiter, ServiceSettings, parse_rate
+from subsidy.service import create_app
+
+TIANJIN = {
+    "city": "天津",
+    "as_of": "2022-06-01",
+    "achievements": [{"type": "standard", "level": "national", "role": "lead", "action": "draft"}],
+}
+
+
+# ---------------------------------------------------------------- a stand-in assistant
+class FakeAnswer(BaseModel):
+    answer: str
+    citations: list[Citation] = Field(default_factory=list)
+    estimate: Estimate | None = None
+    follow_up: str | None = None
+    session_id: str
+
+
+class FakeAssistant:
+    """chat_turn(message, session_id, as_of): remembers the city per session, answers from the engine.
+
+    "在<city>" sets the session's city; "<script>…" is echoed back; any message with 国家标准 asks
+    the engine for a lead/draft national standard in the session's city.
+    """
+
+    CITIES = {"天津": "tianjin", "郑州": "zhengzhou", "威海": "weihai"}
+
+    def __init__(self) -> None:
+        self.sessions: dict[str, dict[str, Any]] = {}
+
+    def chat_turn(self, message: str, session_id: str | None = None, as_of: str | None = None) -> FakeAnswer:
+        session_id = session_id or uuid.uuid4().hex
+        state = self.sessions.setdefault(session_id, {"city": None, "turns": 0})
+        state["turns"] += 1
+        for word, city in self.CITIES.items():
+            if word in message:
+                state["city"] = city
+        if "国家标准" not in message:
+            return FakeAnswer(answer=f"第 {state['turns']} 轮：{message}", session_id=session_id)
+        if state["city"] is None:
+            return FakeAnswer(answer="请问贵公司在哪个城市？", follow_up="请问贵公司在哪个城市？", session_id=session_id)
+        est = estimate({**TIANJIN, "city": state["city"], "as_of": as_of or "2022-06-01"})
+        item = est.items[0]
+        return FakeAnswer(
+            answer=f"第 {state['turns']} 轮：可获 {item.amount_yuan // 10000} 万元。",
+            citations=[item.citation] if item.citation else [],
+            estimate=est,
+            session_id=session_id,
+        )
+
+
+def install_fake_assistant(monkeypatch: pytest.MonkeyPatch | None = None) -> FakeAssistant:
+    """Put FakeAssistant where the service imports `assistant.dialogue` from."""
+    fake = FakeAssistant()
+    module = types.ModuleType("assistant.dialogue")
+    module.chat_turn = fake.chat_turn  # type: ignore[attr-defined]
+    if monkeypatch is None:
+        sys.modules["assistant.dialogue"] = module
+    else:
+        monkeypatch.setitem(sys.modules, "assistant.dialogue", module)
+    return fake
+
+
+@pytest.fixture
+def fake_assistant(monkeypatch: pytest.MonkeyPatch, tmp_path) -> FakeAssistant:
+    monkeypatch.setenv("SUBSIDY_DATA_DIR", str(tmp_path))
+    return install_fake_assistant(monkeypatch)
+
+
+def make_client(**settings: Any) -> TestClient:
+    return TestClient(create_app(ServiceSettings(**settings)), raise_server_exceptions=False)
+
+
+@pytest.fixture
+def client() -> TestClient:
+    return make_client()
+
+
+# ---------------------------------------------------------------- health, docs
+def test_healthz(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_openapi_and_docs_list_every_endpoint(client):
+    schema = client.get("/openapi.json").json()
+    for path in ("/api/estimate", "/api/chat", "/api/search", "/api/policies", "/healthz"):
+        assert path in schema["paths"], path
+    assert "EstimateRequestIn" in schema["components"]["schemas"]
+    assert "AchievementIn" in schema["components"]["schemas"]
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assert "/api/estimate" in page.text and "/openapi.json" in page.text
+    assert "cdn" not in page.text.lower()
+
+
+# ---------------------------------------------------------------- estimate
+def test_estimate_is_the_engine_estimate(client):
+    response = client.post("/api/estimate", json=TIANJIN)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert body == estimate(TIANJIN).model_dump(mode="json")
+    item = body["items"][0]
+    assert (item["amount_yuan"], item["basis"], item["policy_status"]) == (80000, "fixed", "in_force")
+    assert "8 万元" in item["citation"]["quote"]
+    assert body["total_yuan"] == 80000
+
+
+def test_estimate_portfolio_array_keeps_order(client):
+    weihai = {**TIANJIN, "city": "weihai"}
+    response = client.post("/api/estimate", json=[TIANJIN, weihai, TIANJIN])
+    assert response.status_code == 200
+    assert [e["city"] for e in response.json()] == ["tianjin", "weihai", "tianjin"]
+
+
+def test_large_portfolio_runs_off_the_event_loop(client):
+    response = client.post("/api/estimate", json=[TIANJIN] * 50)
+    assert response.status_code == 200
+    assert len(response.json()) == 50
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "words"),
+    [
+        ({**TIANJIN, "city": "atlantis"}, "city", ["atlantis", "tianjin"]),
+        ({**TIANJIN, "as_of": "2022-13-45"}, "as_of", ["YYYY-MM-DD"]),
+        ({**TIANJIN, "achievements": []}, "achievements", []),
+        ({**TIANJIN, "achievements": [{"type": "patent_troll"}]}, "achievements[0].type", ["standard"]),
+        (
+            {**TIANJIN, "achievements": [{"type": "standard", "level": "galactic", "role": "lead", "action": "draft"}]},
+            "achievements[0].level",
+            ["national", "galactic"],
+        ),
+        (
+            {**TIANJIN, "achievements": [{"type": "standard", "level": "national", "action": "draft"}]},
+            "achievements[0].role",
+            ["lead", "participate"],
+        ),
+        ({**TIANJIN, "colour": "red"}, "colour", []),
+        ([TIANJIN, {**TIANJIN, "city": "nowhere"}], "[1].city", ["nowhere"]),
+        ("just a string", "request", []),
+    ],
+)
+def test_estimate_errors_are_422_naming_the_field(client, body, field, words):
+    response = client.post("/api/estimate", json=body)
+    assert response.status_code == 422
+    data = response.json()
+    assert data["field"] == field
+    assert data["detail"].startswith(field)
+    for word in words:
+        assert word in data["detail"]
+
+
+def test_invalid_json_is_422_naming_the_body(client):
+    response = client.post("/api/estimate", content=b"{not json", headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    assert response.json()["field"] == "body"
+    assert "JSON" in response.json()["detail"]
+
+
+def test_missing_body_is_422(client):
+    response = client.post("/api/estimate")
+    assert response.status_code == 422
+    assert response.json()["field"] == "body"
+
+
+# ---------------------------------------------------------------- limits
+def test_body_over_the_limit_is_413(client):
+    big = json.dumps({**TIANJIN, "padding": "x" * (1024 * 1024)}).encode()
+    response = client.post("/api/estimate", content=big, headers={"content-type": "application/json"})
+    assert response.status_code == 413
+    assert "too large" in response.json()["detail"]
+
+
+def test_streamed_body_over_the_limit_is_413():
+    client = make_client(max_body_bytes=1000)
+
+    def chunks():
+        for _ in range(20):
+            yield b" " * 100
+
+    response = client.post("/api/estimate", content=chunks(), headers={"content-type": "application/json"})
+    assert response.status_code == 413
+
+
+def test_message_length_limit(client, fake_assistant):
+    response = client.post("/api/chat", json={"message": "标" * 4001})
+    assert response.status_code == 422
+    assert response.json()["field"] == "message"
+    assert "4000" in response.json()["detail"]
+    assert client.post("/api/chat", json={"message": "标" * 4000}).status_code == 200
+
+
+# ---------------------------------------------------------------- chat
+def test_chat_answer_has_the_contract_fields(client, fake_assistant):
+    response = client.post("/api/chat", json={"message": "我们在天津，主导制定了一项国家标准", "as_of": "2022-06-01"})
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) >= {"answer", "citations", "estimate", "follow_up", "session_id"}
+    assert body["estimate"]["items"][0]["amount_yuan"] == 80000
+    assert "8 万元" in body["answer"]
+
+
+def test_chat_session_continues(client, fake_assistant):
+    first = client.post("/api/chat", json={"message": "我们主导制定了一项国家标准"}).json()
+    assert first["follow_up"]
+    second = client.post(
+        "/api/chat", json={"message": "在郑州，国家标准", "session_id": first["session_id"]}
+    ).json()
+    assert second["session_id"] == first["session_id"]
+    assert second["estimate"]["city"] == "zhengzhou"
+    assert second["answer"].startswith("第 2 轮")
+    other = client.post("/api/chat", json={"message": "国家标准"}).json()
+    assert other["session_id"] != first["session_id"]
+    assert other["follow_up"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "message"),
+        ({"message": "   "}, "message"),
+        ({"message": 42}, "message"),
+        ({"message": "hi", "session_id": "../../etc/passwd"}, "session_id"),
+        ({"message": "hi", "session_id": "x" * 65}, "session_id"),
+        ({"message": "hi", "as_of": "tomorrow"}, "as_of"),
+    ],
+)
+def test_chat_errors_are_422_naming_the_field(client, fake_assistant, body, field):
+    response = client.post("/api/chat", json=body)
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == field
+
+
+def test_chat_without_the_assistant_is_503(client, monkeypatch):
+    monkeypatch.setitem(sys.modules, "assistant.dialogue", None)  # import fails
+    response = client.post("/api/chat", json={"message": "你好"})
+    assert response.status_code == 503
+    assert "not available" in response.json()["detail"]
+
+
+def test_chat_rate_limit_per_client(fake_assistant):
+    client = make_client(chat_rate_limit=3, chat_rate_seconds=60)
+    codes = [client.post("/api/chat", json={"message": "你好"}).status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    limited = client.post("/api/chat", json={"message": "你好"})
+    assert int(limited.headers["retry-after"]) >= 1
+    assert "too many" in limited.json()["detail"]
+    assert client.post("/api/estimate", json=TIANJIN).status_code == 200  # only chat is limited
+
+
+def test_rate_limiter_refills_and_keeps_clients_apart():
+    now = [0.0]
+    limiter = RateLimiter(2, 10.0, clock=lambda: now[0])
+    assert limiter.acquire("a") is None
+    assert limiter.acquire("a") is None
+    wait = limiter.acquire("a")
+    assert wait == pytest.approx(5.0)
+    assert limiter.acquire("b") is None
+    now[0] = 5.0
+    assert limiter.acquire("a") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [("600/60", (600, 60.0)), ("10/second", (10, 1.0)), ("100/minute", (100, 60.0))]
+)
+def test_parse_rate(text, expected):
+    assert parse_rate(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "abc", "0/60", "10/0", "10/fortnight"])
+def test_parse_rate_rejects_nonsense(text):
+    with pytest.raises(ValueError, match="SUBSIDY_CHAT_RATE"):
+        parse_rate(text)
+
+
+def test_settings_come_from_the_environment(monkeypatch):
+    from subsidy.security import load_service_settings
+
+    monkeypatch.setenv("SUBSIDY_API_KEY", "k")
+    monkeypatch.setenv("SUBSIDY_CORS_ORIGINS", "https://a.example, https://b.example")
+    monkeypatch.setenv("SUBSIDY_CHAT_RATE", "5/10")
+    monkeypatch.setenv("SUBSIDY_MAX_MESSAGE_CHARS", "100")
+    settings = load_service_settings()
+    assert settings.api_key == "k"
+    assert settings.cors_origins == ("https://a.example", "https://b.example")
+    assert (settings.chat_rate_limit, settings.chat_rate_seconds) == (5, 10.0)
+    assert settings.max_message_chars == 100
+    monkeypatch.setenv("SUBSIDY_MAX_BODY_BYTES", "lots")
+    with pytest.raises(ValueError, match="SUBSIDY_MAX_BODY_BYTES"):
+        load_service_settings()
+
+
+# ---------------------------------------------------------------- API key, CORS, headers
+def test_api_key_guards_the_api_only(fake_assistant):
+    client = make_client(api_key="s3cret")
+    assert client.post("/api/estimate", json=TIANJIN).status_code == 401
+    wrong = client.post("/api/estimate", json=TIANJIN, headers={"X-API-Key": "guess"})
+    assert wrong.status_code == 401
+    assert "X-API-Key" in wrong.json()["detail"]
+    assert client.post("/api/estimate", json=TIANJIN, headers={"X-API-Key": "s3cret"}).status_code == 200
+    assert client.get("/api/policies", headers={"X-API-Key": "s3cret"}).status_code == 200
+    assert client.get("/api/policies").status_code == 401
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/").status_code == 200  # the pages call the library, not /api
+
+
+def test_cors_is_off_by_default(client):
+    response = client.options(
+        "/api/estimate",
+        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
+    )
+    assert "access-control-allow-origin" not in response.headers
+    response = client.post("/api/estimate", json=TIANJIN, headers={"Origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in response.headers
+
+
+def test_cors_allows_the_configured_origins():
+    client = make_client(cors_origins=("https://consultant.example",))
+    preflight = client.options(
+        "/api/estimate",
+        headers={"Origin": "https://consultant.example", "Access-Control-Request-Method": "POST"},
+    )
+    assert preflight.headers["access-control-allow-origin"] == "https://consultant.example"
+    other = client.post("/api/estimate", json=TIANJIN, headers={"Origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in other.headers
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/api/policies", "/api/nowhere", "/", "/estimate", "/static/style.css"])
+def test_security_headers_everywhere(client, path):
+    response = client.get(path)
+    csp = response.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in csp
+    assert "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["x-frame-options"] == "DENY"
+
+
+def test_unexpected_errors_are_one_line_without_a_stack_trace(client, monkeypatch):
+    import subsidy.commands.estimate as estimate_command
+
+    def explode(_: Any) -> Any:
+        raise RuntimeError('secret path /srv/x.py line 3\nTraceback (most recent call last):\n  File "x"')
+
+    monkeypatch.setattr(estimate_command, "estimate_many", explode)
+    response = client.post("/api/estimate", json=TIANJIN)
+    assert response.status_code == 500
+    assert response.json() == {"detail": "internal error (RuntimeError)"}
+    assert "Traceback" not in response.text and "secret" not in response.text
+    assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_unknown_routes_and_methods(client):
+    assert client.get("/api/nowhere").status_code == 404
+    assert client.get("/api/estimate").status_code == 405
+    assert client.get("/nowhere", headers={"accept": "text/html"}).headers["content-type"].startswith("text/html")
+
+
+# ---------------------------------------------------------------- policies, search
+def test_policies_match_the_cli_library(client):
+    from knowledge.policies import list_policies
+
+    response = client.get("/api/policies", params={"city": "天津", "as_of": "2022-06-01"})
+    assert response.status_code == 200
+    assert response.json() == list_policies(city="天津", as_of="2022-06-01")
+    row = next(r for r in response.json() if r["id"] == "tianjin-subsidy-measures")
+    assert (row["status"], row["effective_to"], row["has_amounts"]) == ("in_force", "2024-08-28", True)
+    expired = client.get("/api/policies", params={"city": "tianjin", "as_of": "2024-08-29"}).json()
+    assert next(r for r in expired if r["id"] == "tianjin-subsidy-measures")["status"] == "expired"
+
+
+def test_policies_errors_name_the_field(client):
+    assert client.get("/api/policies", params={"city": "atlantis"}).json()["field"] == "city"
+    assert client.get("/api/policies", params={"as_of": "soon"}).json()["field"] == "as_of"
+
+
+def test_policy_detail_lists_articles(client):
+    body = client.get("/api/policies/tianjin-subsidy-measures").json()
+    assert body["title"].startswith("天津")
+    assert any(a["article"] == "第七条" for a in body["articles"])
+    assert client.get("/api/policies/no-such-doc").status_code == 404
+
+
+@pytest.fixture
+def fake_search(monkeypatch):
+    class FakeHit(BaseModel):
+        document: str
+        article: str
+        city: str | None
+        text: str
+        score: float
+
+    calls = []
+
+    def search(query: str, k: int = 5, city: str | None = None) -> list[FakeHit]:
+        calls.append((query, k, city))
+        return [FakeHit(document="天津市标准化资助项目与资金管理办法（试行）", article="第七条", city="tianjin", text="…", score=0.9)] * min(k, 2)
+
+    module = types.ModuleType("knowledge.search")
+    module.search = search  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "knowledge.search", module)
+    return calls
+
+
+def test_search_passes_query_k_and_city(client, fake_search):
+    response = client.get("/api/search", params={"q": "领跑者 奖励", "k": 3, "city": "天津"})
+    assert response.status_code == 200
+    assert set(response.json()[0]) >= {"document", "article", "city", "text", "score"}
+    assert fake_search[-1] == ("领跑者 奖励", 3, "天津")
+    client.get("/api/search", params={"q": "x", "k": 500})
+    assert fake_search[-1][1] == 50
+    client.get("/api/search", params={"q": "x", "k": 0})
+    assert fake_search[-1][1] == 1
+
+
+@pytest.mark.parametrize(
+    ("params", "field"), [({}, "q"), ({"q": " "}, "q"), ({"q": "x", "k": "five"}, "k")]
+)
+def test_search_errors_name_the_field(client, fake_search, params, field):
+    response = client.get("/api/search", params=params)
+    assert response.status_code == 422
+    assert response.json()["field"] == field
+
+
+def test_real_search_when_the_index_is_there(client):
+    pytest.importorskip("knowledge.search")
+    response = client.get("/api/search", params={"q": "天津 主导制定国家标准 资助", "k": 5})
+    if response.status_code == 503:
+        pytest.skip("retrieval index not available here")
+    assert response.status_code == 200, response.text
+    hits = response.json()
+    assert 1 <= len(hits) <= 5
+    assert all(set(h) >= {"document", "article", "city", "text", "score"} for h in hits)

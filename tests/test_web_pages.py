@@ -1,0 +1,322 @@
+"""The server-rendered pages without a browser: content, escaping, the no-JavaScript paths, exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from html.parser import HTMLParser
+from urllib.parse import urlencode
+
+import pytest
+from openpyxl import load_workbook
+
+from calculators.engine import estimate
+from knowledge import corpus
+from knowledge.regions import money_regions
+from tests.test_api import install_fake_assistant, make_client
+
+STANDARD = {"t0": "standard", "n0": "1", "f0.standard.level": "national", "f0.standard.role": "lead"}
+STANDARD |= {"f0.standard.action": "draft"}
+FIVE_A = {"t1": "good_behavior", "n1": "2", "f1.good_behavior.grade": "5A"}
+ACHIEVEMENTS = [
+    {"type": "standard", "level": "national", "role": "lead", "action": "draft", "count": 1},
+    {"type": "good_behavior", "grade": "5A", "count": 2},
+]
+
+
+@pytest.fixture
+def client(monkeypatch, tmp_path):
+    monkeypatch.setenv("SUBSIDY_DATA_DIR", str(tmp_path))
+    install_fake_assistant(monkeypatch)
+    return make_client()
+
+
+class PageAudit(HTMLParser):
+    """Collects what the CSP forbids: inline scripts, inline handlers, inline styles; and every asset."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inline_scripts = 0
+        self.handlers: list[str] = []
+        self.style_attrs = 0
+        self.assets: list[str] = []
+        self._in_script_without_src = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.handlers += [name for name in attrs if name.startswith("on")]
+        self.style_attrs += "style" in attrs
+        if tag == "script":
+            if attrs.get("src"):
+                self.assets.append(attrs["src"])
+            else:
+                self._in_script_without_src = True
+        if tag == "link" and attrs.get("href"):
+            self.assets.append(attrs["href"])
+        if tag == "style":
+            self.inline_scripts += 1
+
+    def handle_data(self, data):
+        if self._in_script_without_src and data.strip():
+            self.inline_scripts += 1
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in_script_without_src = False
+
+
+def audit(html: str) -> PageAudit:
+    parser = PageAudit()
+    parser.feed(html)
+    return parser
+
+
+PAGES = [
+    "/",
+    "/estimate",
+    "/estimate?" + urlencode({"city": "all", "as_of": "2022-06-01", **STANDARD, **FIVE_A}),
+    "/policies",
+    "/policies/tianjin-subsidy-measures",
+    "/docs",
+    "/nowhere",
+]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_pages_follow_the_csp_and_load_only_local_assets(client, path):
+    response = client.get(path, headers={"accept": "text/html"})
+    assert response.headers["content-type"].startswith("text/html")
+    found = audit(response.text)
+    assert found.inline_scripts == 0
+    assert found.handlers == []
+    assert found.style_attrs == 0
+    for asset in found.assets:
+        assert asset.startswith("/"), asset
+        assert client.get(asset).status_code == 200, asset
+
+
+# ---------------------------------------------------------------- chat page
+def chat(client, message: str, **form: str):
+    return client.post(
+        "/chat", data={"message": message, **form}, headers={"accept": "text/html"}, follow_redirects=True
+    )
+
+
+def test_chat_answer_shows_amount_badge_and_quote(client):
+    page = chat(client, "我们在天津，主导制定了一项国家标准", as_of="2022-06-01")
+    assert page.status_code == 200
+    html = page.text
+    assert re.search(r'class="amount"[^>]*>8 万元<', html)
+    assert "定额给予" in html
+    assert 'data-status="in_force"' in html and "有效" in html
+    quote = estimate({"city": "tianjin", "as_of": "2022-06-01", "achievements": ACHIEVEMENTS[:1]})
+    assert "<details" in html and quote.items[0].citation.quote in html
+    assert "第七条" in html
+
+
+def test_chat_expired_policy_badge_names_the_date(client):
+    html = chat(client, "我们在天津，主导制定了一项国家标准", as_of="2025-01-01").text
+    assert 'data-status="expired"' in html
+    assert "已于 2024-08-28 失效" in html
+
+
+def test_chat_conversation_persists_in_the_page(client):
+    chat(client, "我们主导制定了一项国家标准")
+    html = chat(client, "在郑州，国家标准").text
+    assert html.count('class="turn"') == 2
+    assert "请问贵公司在哪个城市" in html
+    assert "郑州" in html
+    assert client.get("/").text.count('class="turn"') == 2  # reload: same conversation
+    client.post("/chat/new")
+    assert client.get("/").text.count('class="turn"') == 0
+
+
+def test_chat_fragment_for_the_script(client):
+    response = client.post("/chat?fragment=1", data={"message": "在天津，国家标准"})
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith("<article")
+    assert "8 万元" in response.text
+    assert "subsidy_session" in response.headers["set-cookie"]
+    assert "HttpOnly" in response.headers["set-cookie"] and "SameSite=lax" in response.headers["set-cookie"]
+
+
+def test_chat_message_html_is_escaped(client):
+    evil = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    html = chat(client, evil).text
+    assert "<script>alert" not in html
+    assert "<img src=x" not in html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
+    assert audit(html).inline_scripts == 0 and audit(html).handlers == []
+    fragment = client.post("/chat?fragment=1", data={"message": evil}).text
+    assert "<script>alert" not in fragment and "&lt;script&gt;" in fragment
+
+
+def test_chat_page_errors(client):
+    page = chat(client, "   ")
+    assert page.status_code == 422
+    assert "message: must not be empty" in page.text
+    too_long = client.post("/chat?fragment=1", data={"message": "字" * 5000})
+    assert too_long.status_code == 422 and "limit 4000" in too_long.text
+
+
+def test_cross_site_chat_post_is_refused(client):
+    response = client.post("/chat", data={"message": "hi"}, headers={"Origin": "https://evil.example"})
+    assert response.status_code == 403
+
+
+# ---------------------------------------------------------------- estimate page
+def estimate_page(client, **params: str):
+    return client.get("/estimate?" + urlencode(params))
+
+
+def test_estimate_page_for_one_city_renders_the_estimate(client):
+    html = estimate_page(client, city="tianjin", as_of="2022-06-01", **STANDARD, **FIVE_A).text
+    est = estimate({"city": "tianjin", "as_of": "2022-06-01", "achievements": ACHIEVEMENTS})
+    assert f'data-yuan="{est.total_yuan}"' in html
+    assert "第七条" in html
+    assert 'class="trace"' in html  # per-item trace
+    assert "export.csv?" in html and "export.xlsx?" in html
+
+
+def test_estimate_page_compares_all_cities(client):
+    html = estimate_page(client, city="all", as_of="2022-06-01", **STANDARD).text
+    rows = re.findall(r'<tr data-city="([a-z-]+)">', html)
+    assert sorted(rows) == sorted(r.id for r in money_regions())
+    totals = {
+        r.id: estimate({"city": r.id, "as_of": "2022-06-01", "achievements": ACHIEVEMENTS[:1]}).total_yuan
+        for r in money_regions()
+    }
+    assert [totals[c] for c in rows] == sorted(totals.values(), reverse=True)  # best city first
+
+
+def test_estimate_page_shows_caps(client):
+    # Zaozhuang pays 5A twice but its annual cap (or highest-only rule) must show where it bites
+    params = {"city": "all", "as_of": "2022-06-01", **STANDARD, **FIVE_A}
+    html = estimate_page(client, **params).text
+    capped = [
+        r.id
+        for r in money_regions()
+        if estimate({"city": r.id, "as_of": "2022-06-01", "achievements": ACHIEVEMENTS}).caps_applied
+    ]
+    for city in capped:
+        row = re.search(rf'<tr data-city="{city}">(.*?)</tr>', html, re.S).group(1)
+        assert "减" in row, city
+
+
+def form_rows(html: str) -> list[str]:
+    """The achievement rows of the form (the <template> row for the script excluded)."""
+    rows = html.split('<template id="row-template">')[0]
+    return rows.split('<div class="row" data-row>')[1:]
+
+
+def test_estimate_rows_add_and_remove_without_javascript(client):
+    html = estimate_page(client, city="tianjin", add="1", **STANDARD).text
+    assert len(form_rows(html)) == 2
+    html = estimate_page(client, city="tianjin", remove="0", **STANDARD, **FIVE_A).text
+    rows = form_rows(html)
+    assert len(rows) == 1
+    assert '<option value="good_behavior" selected>' in rows[0]
+    assert 'name="t0"' in rows[0]
+
+
+def test_estimate_page_names_a_missing_field(client):
+    params = {"city": "tianjin", "t0": "standard", "f0.standard.level": "national"}
+    response = estimate_page(client, **params)
+    assert response.status_code == 422
+    assert "achievements[0].role: is required" in response.text
+
+
+def test_estimate_page_unknown_city(client):
+    response = estimate_page(client, city="atlantis", **STANDARD)
+    assert response.status_code == 422
+    assert "city: unknown city" in response.text
+
+
+def test_csv_export_rows_are_the_estimates(client):
+    params = {"city": "all", "as_of": "2022-06-01", **STANDARD, **FIVE_A}
+    response = client.get("/estimate/export.csv?" + urlencode(params))
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    assert "attachment" in response.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert len(rows) == 2 * len(money_regions())
+    for region in money_regions():
+        est = estimate({"city": region.id, "as_of": "2022-06-01", "achievements": ACHIEVEMENTS})
+        mine = [r for r in rows if r["city"] == region.id]
+        assert [r["input_index"] for r in mine] == ["0", "1"]
+        for row, item in zip(mine, est.items, strict=True):
+            assert row["amount_yuan"] == ("" if item.amount_yuan is None else str(item.amount_yuan))
+            assert row["covered"] == str(item.covered)
+            assert row["city_total_yuan"] == str(est.total_yuan)
+            if item.citation:
+                assert row["quote"] == item.citation.quote
+
+
+def test_xlsx_export_has_summary_and_detail(client):
+    params = {"city": "tianjin", "as_of": "2022-06-01", **STANDARD, **FIVE_A}
+    response = client.get("/estimate/export.xlsx?" + urlencode(params))
+    assert response.status_code == 200
+    workbook = load_workbook(io.BytesIO(response.content))
+    assert workbook.sheetnames == ["汇总", "明细"]
+    est = estimate({"city": "tianjin", "as_of": "2022-06-01", "achievements": ACHIEVEMENTS})
+    summary = list(workbook["汇总"].values)
+    assert summary[1][0] == "tianjin" and summary[1][3] == est.total_yuan
+    detail = list(workbook["明细"].values)
+    assert len(detail) == 1 + len(est.items)
+    assert detail[1][7] == est.items[0].amount_yuan
+
+
+def test_export_with_bad_input_is_422_text(client):
+    response = client.get("/estimate/export.csv?city=tianjin")
+    assert response.status_code == 422
+    assert "achievements" in response.text
+
+
+def test_exports_never_write_formulas():
+    from subsidy.exports import _cell
+
+    assert _cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert _cell("第七条") == "第七条"
+    assert _cell(-5) == -5
+
+
+# ---------------------------------------------------------------- policies pages
+def test_policies_page_lists_every_document_with_status(client):
+    html = client.get("/policies?as_of=2022-06-01").text
+    for doc in corpus.load_documents():
+        assert f'data-id="{doc.id}"' in html
+    row = re.search(r'<tr data-id="tianjin-subsidy-measures">(.*?)</tr>', html, re.S).group(1)
+    assert "天津市" in row and "2021-07-30" in row and "2024-08-28" in row and "有效" in row
+    expired = client.get("/policies?as_of=2025-01-01").text
+    row = re.search(r'<tr data-id="tianjin-subsidy-measures">(.*?)</tr>', expired, re.S).group(1)
+    assert "已于 2024-08-28 失效" in row
+
+
+def test_policies_page_filters_by_city(client):
+    html = client.get("/policies?city=%E9%BB%84%E5%9F%94").text  # 黄埔
+    ids = re.findall(r'<tr data-id="([^"]+)">', html)
+    assert ids == ["huangpu-quality-fund-measures"]
+    assert client.get("/policies?city=atlantis").status_code == 422
+
+
+def test_policy_page_lists_its_articles(client):
+    html = client.get("/policies/tianjin-subsidy-measures").text
+    articles = corpus.articles_of("tianjin-subsidy-measures")
+    assert html.count('class="article"') == len(articles)
+    assert "第七条" in html
+    response = client.get("/policies/<script>", headers={"accept": "text/html"})
+    assert response.status_code == 404
+    assert "<script>" not in response.text
+
+
+def test_policy_search_box_shows_hits_or_says_why_not(client):
+    html = client.get("/policies?q=%E9%A2%86%E8%B7%91%E8%80%85").text  # 领跑者
+    assert "检索“领跑者”" in html
+    assert "<details" in html or "检索暂不可用" in html or "没有找到" in html
+
+
+def test_types_css_shows_each_types_fields(client):
+    css = client.get("/assets/types.css").text
+    assert 'option[value="standard"]:checked' in css
+    assert 'fieldset.fields[data-type="good_behavior"]' in css
