@@ -14,6 +14,8 @@ from assistant.models import AchievementFacts
 from calculators.models import Citation, Estimate, Item
 
 QUOTE_CHARS = 110
+MAX_NOTES = 6  # conditions shown per item; the citations carry the rest
+MAX_SOURCES = 6
 _MONEY_IN_QUOTE = re.compile(r"\d+(?:\.\d+)?\s*(?:万元|万|元|%)")
 
 
@@ -41,6 +43,11 @@ def short_quote(quote: str) -> str:
     return ("…" if start else "") + window + ("…" if start + QUOTE_CHARS < len(quote) else "")
 
 
+def book(title: str) -> str:
+    """《title》, unless the title already carries its own book-title marks."""
+    return title if "《" in title else f"《{title}》"
+
+
 @cache
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -53,6 +60,7 @@ def environment() -> jinja2.Environment:
     env.filters["money"] = money
     env.filters["wan"] = wan
     env.filters["short_quote"] = short_quote
+    env.filters["book"] = book
     return env
 
 
@@ -67,6 +75,17 @@ def _display(group: str, value: Any) -> str:
     return lexicon().display.get(group, {}).get(value, str(value))
 
 
+def display_value(type_name: str, field_name: str, value: Any) -> str:
+    """How an answer names one field value (省地方标准, 国家级, 技术委员会（TC）, 中国质量奖)."""
+    if type_name == "standard" and field_name == "level":
+        return _display("standard_level", value)
+    if field_name in ("level", "scope", "body", "role", "action"):
+        return _display(field_name, value)
+    if field_name == "grade":
+        return _display("innovation_grade" if type_name == "innovation_award" else "good_behavior_grade", value)
+    return _display("open", value)
+
+
 def describe(facts: AchievementFacts) -> str:
     """The achievement in the user's words: 主导修订行业标准, 国家级企业标准“领跑者”."""
     from calculators.achievement_types import achievement_types
@@ -75,7 +94,7 @@ def describe(facts: AchievementFacts) -> str:
     spec = achievement_types().get(facts.type)
     label = spec.label if spec else facts.type
     if facts.type == "standard":
-        level = _display("standard_level", f["level"]) if "level" in f else "标准"
+        level = _display("standard_level", f["level"]) if "level" in f else "标准（级别待确认）"
         return f"{_display('role', f.get('role', '')) if 'role' in f else ''}{_display('action', f['action']) if 'action' in f else ''}{level}"
     if facts.type == "tc_secretariat":
         scope = _display("scope", f["scope"]) if "scope" in f else ""
@@ -91,6 +110,8 @@ def describe(facts: AchievementFacts) -> str:
     if facts.type == "good_behavior":
         grade = f"（{_display('good_behavior_grade', f['grade'])}）" if "grade" in f else ""
         return f"标准化良好行为企业{grade}"
+    if facts.said:
+        return f"{label}：{facts.said}"
     named = [_display("open", v) for k, v in f.items() if k not in ("cross_department",)]
     if facts.type == "standard_adopted_abroad" and "role" in f:
         named = [_display("role", f["role"]) + "单位"]
@@ -116,23 +137,49 @@ def estimate_citations(est: Estimate) -> list[Citation]:
     return list(seen.values())
 
 
+def _uncovered_notes(item: Item, alternatives: list[str]) -> list[str]:
+    """The engine's notes for an item no clause pays; its listing of paid rule ids is replaced by
+    the same cases in words when we have them."""
+    notes = list(dict.fromkeys(item.notes))
+    if alternatives:
+        notes = [n for n in notes if not n.startswith("该市对")]  # the engine's rule-id listing
+    return notes[:MAX_NOTES]
+
+
+def alternatives_in_words(type_name: str, combos: list[tuple[str, dict[str, Any]]]) -> list[str]:
+    """第七条：主导制定国际标准、参与制定国际标准 … (no amounts: those are only in the citations)."""
+    by_article: dict[str, list[str]] = {}
+    for article, fields in combos:
+        text = describe(AchievementFacts(type=type_name, fields=fields))
+        by_article.setdefault(article, [])
+        if text not in by_article[article]:
+            by_article[article].append(text)
+    return [f"{article}：{'、'.join(texts)}" for article, texts in by_article.items()]
+
+
 def render_estimate(
     est: Estimate,
     facts: list[AchievementFacts],
     notices: list[str],
     extra_notes: dict[int, list[str]] | None = None,
-    max_notes: int = 4,
+    instead: dict[int, list[str]] | None = None,
 ) -> str:
     rows = []
     for item in est.items:
         fact = facts[item.input_index] if item.input_index < len(facts) else None
+        others = (instead or {}).get(item.input_index, [])
         rows.append(
             {
                 "item": item,
                 "description": describe(fact) if fact else item.label,
                 "count": (fact.count or 1) if fact else 1,
                 "steps": _steps(item),
-                "notes": list(dict.fromkeys(item.notes))[:max_notes],
+                "notes": (
+                    list(dict.fromkeys(item.notes))[:MAX_NOTES]
+                    if item.covered
+                    else _uncovered_notes(item, others)
+                ),
+                "instead": others,
                 "extra": (extra_notes or {}).get(item.input_index, []),
             }
         )
@@ -145,6 +192,7 @@ def render_follow_up(understood: list[str], questions: list[str], notices: list[
 
 def render_info(subject: str | None, sections: list[dict[str, Any]], sources: list[Citation], notices: list[str]) -> str:
     return render("chat_info.j2", subject=subject, sections=sections, sources=sources, notices=notices)
+
 
 
 def render_retrieval(hits: list[Citation], notices: list[str]) -> str:

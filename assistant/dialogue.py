@@ -26,6 +26,7 @@ log = logging.getLogger("assistant.dialogue")
 INJECTION_NOTICE = "说明：我只能依据政策条文和计算器给出金额，不会按指令改变规则或给出条文之外的数字。"
 TRUNCATED_NOTICE = "说明：消息较长，只读取了前 4000 个字。"
 TOO_MANY_NOTICE = "说明：一次最多计算 10 项成果，其余请分开询问。"
+PENDING_NOTICE = "各地政策和金额不同，需要先确认下面的信息才能计算。"
 ENGLISH_NOTICE = "说明：目前只用中文作答。(Answers are given in Chinese.)"
 _AFFIRMATIVE = re.compile(r"^(是|是的|对|对的|嗯|没错|在|在的|yes|y|是在|对,是的)[,。!.!]*$")
 _INFO_TITLES = {
@@ -71,10 +72,13 @@ def _merge_achievement(target: AchievementFacts, new: AchievementFacts) -> None:
         target.count = new.count
     if new.achieved:
         target.achieved = new.achieved
+    if new.said or new.fields:
+        target.said = new.said
 
 
-def merge(state: SessionState, ext: Extraction, message: str) -> None:
-    """Fold one message's facts into the conversation's."""
+def merge(state: SessionState, ext: Extraction, message: str) -> bool:
+    """Fold one message's facts into the conversation's; True if a fact changed."""
+    before = state.model_dump_json()
     if ext.city:
         state.city, state.city_candidates = ext.city, []
     elif ext.city_candidates:
@@ -113,21 +117,30 @@ def merge(state: SessionState, ext: Extraction, message: str) -> None:
                     achievement.candidates.pop(name, None)
         if ext.loose_count and state.achievements:
             state.achievements[-1].count = ext.loose_count
+    return state.model_dump_json() != before
 
 
 def resolve_candidates(state: SessionState) -> None:
-    """Open fields named by a phrase that fits several values: keep the ones the city pays for."""
+    """A phrase that fits several values (省长质量奖, 地方标准): keep the ones the city pays for.
+
+    One left → that value. None left → an open field takes the first (the answer says it is
+    not covered); a closed field is asked, since the user's own words decide (省 or 市).
+    """
+    from calculators.achievement_types import achievement_types
+
     if not state.city:
         return
     for achievement in state.achievements:
         for name, options in list(achievement.candidates.items()):
             paid = evidence.paid_values(state.city, achievement.type, name)
             fitting = [v for v in options if v in paid]
-            if len(fitting) == 1 or not fitting:
+            is_open = not achievement_types()[achievement.type].core  # open types' values come from rules
+            if len(fitting) == 1 or (not fitting and is_open):
                 achievement.fields[name] = (fitting or options)[0]
                 del achievement.candidates[name]
-            else:
+            elif fitting:
                 achievement.candidates[name] = fitting
+
 
 
 def missing_slots(state: SessionState, need_achievement: bool) -> list[Slot]:
@@ -179,7 +192,8 @@ def _question(slot: Slot, state: SessionState) -> str:
     ask = spec.ask if spec and spec.ask else f"请补充 {slot.field}。"
     options = achievement.candidates.get(slot.field)
     if options:
-        ask += "（可能是：" + "、".join(answers._display("open", v) for v in options) + "）"
+        names = [answers.display_value(achievement.type, slot.field, v) for v in options]
+        ask += "（可能是：" + "、".join(names) + "）"
     if len(state.achievements) > 1:
         ask = f"第 {slot.index + 1} 项（{answers.describe(achievement)}）：{ask}"
     return ask
@@ -236,12 +250,12 @@ def _date_notes(est: Estimate, facts: list[AchievementFacts]) -> dict[int, list[
 
 
 def _uncovered_citations(est: Estimate) -> list[Citation]:
+    """For each item no clause pays: the clauses the city pays for the same kind, or its conditions."""
     out: list[Citation] = []
     for item in est.items:
-        if item.covered:
-            continue
-        out += evidence.same_type_rules(est.city, item.type) or evidence.city_conditions(est.city)[:4]
-    return out
+        if not item.covered:
+            out += evidence.same_type_rules(est.city, item.type) or evidence.city_conditions(est.city)
+    return out[: answers.MAX_SOURCES * 2]
 
 
 def estimate_reply(state: SessionState, as_of: dt.date, notices: list[str]) -> Reply:
@@ -249,7 +263,16 @@ def estimate_reply(state: SessionState, as_of: dt.date, notices: list[str]) -> R
 
     state.pending = []
     est = estimate(estimate_request(state, as_of))
-    text = answers.render_estimate(est, state.achievements, notices, _date_notes(est, state.achievements))
+    instead = {
+        item.input_index: answers.alternatives_in_words(
+            item.type, evidence.paid_alternatives(est.city, item.type)
+        )
+        for item in est.items
+        if not item.covered
+    }
+    text = answers.render_estimate(
+        est, state.achievements, notices, _date_notes(est, state.achievements), instead=instead
+    )
     citations = answers.estimate_citations(est) + _uncovered_citations(est)
     return Reply(answer=text, citations=_dedupe(citations), estimate=est)
 
@@ -322,7 +345,9 @@ def info_reply(
                     if item.apply:
                         sources += item.apply.citations
                 sections.append({"title": f"{name} · {_INFO_TITLES[intent]}", "lines": lines})
-        text = answers.render_info(est.city_name, _merge_sections(sections), _dedupe(sources), notices)
+        text = answers.render_info(
+            est.city_name, _merge_sections(sections), _dedupe(sources)[: answers.MAX_SOURCES], notices
+        )
         if "amount" in ext.intents:
             text = amount.answer + "\n\n" + text
         return Reply(answer=text, citations=_dedupe(amount.citations + sources), estimate=est)
@@ -353,7 +378,7 @@ def info_reply(
                 if apply:
                     sources += apply.citations
             sections.append({"title": _INFO_TITLES[intent], "lines": lines})
-        text = answers.render_info(region, _merge_sections(sections), _dedupe(sources), notices)
+        text = answers.render_info(region, _merge_sections(sections), _dedupe(sources)[: answers.MAX_SOURCES], notices)
         return Reply(answer=text, citations=_dedupe(sources))
 
     hits = evidence.retrieve(message, None, 4, keywords)
@@ -396,20 +421,20 @@ def respond(message: str, state: SessionState, request_day: dt.date | None) -> R
     if model is not None and llm.needs_help(ext):
         ext, event = llm.fill_facts(model, message, ext)
 
-    merge(state, ext, message)
+    changed = merge(state, ext, message)
     resolve_candidates(state)
     as_of = _day(state.as_of) or today
     if ext.english and ext.has_facts:
         notices.append(ENGLISH_NOTICE)
 
-    if not normalise(message):
+    if not message.strip():
         return Reply(answer=answers.render_help("empty", notices))
     if ext.unknown_place and not ext.city:
         return Reply(answer=answers.render_help("unknown_place", notices, place=ext.unknown_place))
     if any(i != "amount" for i in ext.intents):
         return info_reply(state, ext, message, as_of, notices)
     wants_amount = "amount" in ext.intents
-    if ext.has_facts or wants_amount or (ext.whatif and state.achievements):
+    if changed or ext.has_facts or wants_amount or (ext.whatif and state.achievements):
         slots = missing_slots(state, need_achievement=True)
         if slots:
             return follow_up_reply(state, slots, notices)
@@ -420,6 +445,9 @@ def respond(message: str, state: SessionState, request_day: dt.date | None) -> R
         return reply
     if ext.thanks:
         return Reply(answer=answers.render_help("thanks", notices))
+    if state.pending:  # the question asked last turn is still open
+        notices.append(PENDING_NOTICE)
+        return follow_up_reply(state, missing_slots(state, need_achievement=True), notices)
     if ext.english:
         return Reply(answer=answers.render_help("english", notices))
     return Reply(answer=answers.render_help("greeting" if ext.greeting else "unclear", notices))

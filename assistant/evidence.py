@@ -134,6 +134,23 @@ def same_type_rules(city_id: str, type_name: str, limit: int = 4) -> list[Citati
     return list(seen.values())[:limit]
 
 
+def paid_alternatives(city_id: str, type_name: str) -> list[tuple[str, dict[str, Any]]]:
+    """Each (article, fields) combination the city pays for this type: 第七条 + 主导制定国家标准 …"""
+    import itertools
+
+    rules = load_city_rules(city_id)
+    out: list[tuple[str, dict[str, Any]]] = []
+    for rule in rules.rules if rules else ():
+        if type_name not in rule.when.get("type", ()):
+            continue
+        names = [k for k in rule.when if k != "type"]
+        for values in itertools.product(*(rule.when[k] for k in names)):
+            combo = (rule.article, dict(zip(names, values, strict=True)))
+            if combo not in out:
+                out.append(combo)
+    return out
+
+
 def excerpt(text: str, keywords: tuple[str, ...] = ()) -> str:
     """A verbatim window of `text`, around the first keyword it contains."""
     text = text.strip()

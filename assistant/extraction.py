@@ -77,6 +77,7 @@ class _Group:
     candidates: dict[str, list[Any]] = field(default_factory=dict)
     count: int | None = None
     start: int = 0
+    said: str | None = None
 
 
 def _field_name(type_name: str, name: str) -> str | None:
@@ -115,9 +116,16 @@ def _set_anchor_fields(group: _Group, fields: dict[str, Any]) -> None:
             group.candidates.pop(name, None)
 
 
+def _refines(group: _Group, fields: dict[str, Any]) -> bool:
+    """全国XX标准化技术委员会的分委会秘书处: the committee named first is the parent of the SC/WG."""
+    return group.type == "tc_secretariat" and group.fields.get("body") == "TC" and fields.get("body") in ("SC", "WG")
+
+
 def _conflicts(group: _Group, type_name: str, fields: dict[str, Any]) -> bool:
     if group.type != type_name:
         return True
+    if _refines(group, fields):
+        return False
     return any(
         name in group.fields and not isinstance(value, list) and group.fields[name] != value
         for name, value in fields.items()
@@ -166,12 +174,16 @@ def _supported(clause: list[_Token]) -> bool:
     )
 
 
-def _groups_of_clause(clause: list[_Token]) -> list[_Group]:
+def _groups_of_clause(text: str, clause: list[_Token]) -> list[_Group]:
     groups: list[_Group] = []
     active: dict[str, _Token] = {}  # field word seen in this clause, by field
     pending_count: _Token | None = None
     broken = False  # a conjunction or count since the last achievement
-    for token in clause:
+    for position, token in enumerate(clause):
+        if token.kind == "field" and token.entry.adjacent:
+            following = clause[position + 1] if position + 1 < len(clause) else None
+            if following is None or following.kind != "anchor" or following.start != token.end:
+                continue
         if token.kind == "anchor":
             entry = token.entry
             if entry.weak and not _supported(clause):
@@ -185,6 +197,8 @@ def _groups_of_clause(clause: list[_Token]) -> list[_Group]:
                 group = _Group(type=entry.type, start=token.start)
                 _set_anchor_fields(group, entry.fields)
                 groups.append(group)
+            if any(isinstance(v, list) for v in entry.fields.values()):
+                group.said = text[token.start : token.end]
             for word in active.values():
                 name = _accepts(group.type, word.entry.field, word.entry.value)
                 if name and name not in group.fields:
@@ -214,7 +228,7 @@ def _groups_of_clause(clause: list[_Token]) -> list[_Group]:
             broken = True
     # a field word after the achievements it describes: 国标是我们牵头的
     for token in clause:
-        if token.kind != "field" or token.used:
+        if token.kind != "field" or token.used or token.entry.adjacent:
             continue
         for group in reversed([g for g in groups if g.start < token.start]):
             name = _accepts(group.type, token.entry.field, token.entry.value)
@@ -238,7 +252,9 @@ def _fill_from_message(groups: list[_Group], tokens: list[_Token]) -> None:
             words = [
                 t
                 for t in tokens
-                if t.kind == "field" and _accepts(group.type, t.entry.field, t.entry.value) == fspec.name
+                if t.kind == "field"
+                and not t.entry.adjacent
+                and _accepts(group.type, t.entry.field, t.entry.value) == fspec.name
             ]
             values = {repr(t.entry.value) for t in words}
             if len(values) == 1:
@@ -341,7 +357,7 @@ def extract(message: str, today: dt.date | None = None) -> Extraction:
     tokens = _scan(text)
     groups: list[_Group] = []
     for clause in _clauses(text, tokens):
-        groups += _groups_of_clause(clause)
+        groups += _groups_of_clause(text, clause)
     # a grade word alone (5A) names its achievement when nothing else does
     for token in tokens:
         implied = token.entry.implies if token.kind == "field" else None
@@ -355,14 +371,19 @@ def extract(message: str, today: dt.date | None = None) -> Extraction:
         groups = groups[:MAX_ACHIEVEMENTS]
     out.achievements = [
         AchievementFacts(
-            type=g.type, fields=g.fields, candidates=g.candidates, count=g.count, achieved=out.achieved
+            type=g.type,
+            fields=g.fields,
+            candidates=g.candidates,
+            count=g.count,
+            achieved=out.achieved,
+            said=g.said,
         )
         for g in groups
     ]
     if not groups:
         seen: set[str] = set()
         for token in tokens:
-            if token.kind == "field" and token.entry.field not in seen:
+            if token.kind == "field" and not token.entry.adjacent and token.entry.field not in seen:
                 seen.add(token.entry.field)
                 out.loose.append(LooseField(field=token.entry.field, value=token.entry.value))
         counts = [t.count for t in tokens if t.kind == "count"]

@@ -24,6 +24,7 @@ class Entry:
     field: str | None = None  # fields: the field name
     value: Any = None
     implies: str | None = None
+    adjacent: bool = False  # applies only to an achievement named right after it
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,13 @@ def lexicon() -> Lexicon:
         for phrase in spec["phrases"]:
             entries.setdefault(
                 normalise_phrase(str(phrase)),
-                Entry(kind="field", field=spec["field"], value=spec["value"], implies=spec.get("implies")),
+                Entry(
+                    kind="field",
+                    field=spec["field"],
+                    value=spec["value"],
+                    implies=spec.get("implies"),
+                    adjacent=bool(spec.get("adjacent")),
+                ),
             )
     for spec in raw["anchors"]:
         meaning = Entry(

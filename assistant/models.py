@@ -18,6 +18,7 @@ class AchievementFacts(BaseModel):
     candidates: dict[str, list[Any]] = Field(default_factory=dict)
     count: int | None = None
     achieved: str | None = None  # when it was obtained, as said: "2021", "2022-06"
+    said: str | None = None  # the user's words for an open-type achievement (省长质量奖)
 
 
 class LooseField(BaseModel):

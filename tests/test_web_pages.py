@@ -190,18 +190,26 @@ def test_estimate_page_compares_all_cities(client):
     assert [totals[c] for c in rows] == sorted(totals.values(), reverse=True)  # best city first
 
 
-def test_estimate_page_shows_caps(client):
-    # Zaozhuang pays 5A twice but its annual cap (or highest-only rule) must show where it bites
-    params = {"city": "all", "as_of": "2022-06-01", **STANDARD, **FIVE_A}
-    html = estimate_page(client, **params).text
-    capped = [
-        r.id
-        for r in money_regions()
-        if estimate({"city": r.id, "as_of": "2022-06-01", "achievements": ACHIEVEMENTS}).caps_applied
+def test_estimate_page_shows_what_capped_each_city(client):
+    portfolio = {**STANDARD, "n0": "5", "t1": "standard_leader", "f1.standard_leader.level": "national"}
+    portfolio |= {"t2": "tc_secretariat", "f2.tc_secretariat.scope": "international", "f2.tc_secretariat.body": "TC"}
+    html = estimate_page(client, city="all", as_of="2022-06-01", **portfolio).text
+    achievements = [
+        {**ACHIEVEMENTS[0], "count": 5},
+        {"type": "standard_leader", "level": "national"},
+        {"type": "tc_secretariat", "scope": "international", "body": "TC"},
     ]
-    for city in capped:
+    capped = {}
+    for region in money_regions():
+        est = estimate({"city": region.id, "as_of": "2022-06-01", "achievements": achievements})
+        if est.caps_applied:
+            capped[region.id] = est.caps_applied
+    assert capped, "this portfolio should hit at least one city's cap"
+    for city, caps in capped.items():
         row = re.search(rf'<tr data-city="{city}">(.*?)</tr>', html, re.S).group(1)
-        assert "减" in row, city
+        for cap in caps:
+            assert cap.citation.article in row, city
+            assert f"减 {cap.reduced_by_yuan / 10000:g} 万元" in row, city
 
 
 def form_rows(html: str) -> list[str]:

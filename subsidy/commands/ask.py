@@ -2,18 +2,40 @@
 
 from __future__ import annotations
 
+import json
 import sys
 
 import typer
 
 
+def print_answer(answer: object, console: object | None = None) -> None:
+    """The human form of an Answer: the text, then the question back, then the session id."""
+    from rich.console import Console
+    from rich.text import Text
+
+    out = console if console is not None else Console(highlight=False, soft_wrap=True)
+    out.print(Text(answer.answer))  # type: ignore[attr-defined]
+    if answer.follow_up:  # type: ignore[attr-defined]
+        out.print()  # type: ignore[attr-defined]
+        out.print(Text.assemble(("请补充：", "bold"), answer.follow_up))  # type: ignore[attr-defined]
+
+
 def register(app: typer.Typer) -> None:
     @app.command("ask")
     def ask(
-        question: str = typer.Argument(...),
-        as_of: str = typer.Option(None, "--as-of"),
-        as_json: bool = typer.Option(False, "--json"),
+        question: str = typer.Argument(..., help="the question, in Chinese"),
+        as_of: str = typer.Option(None, "--as-of", help="date of the award (YYYY-MM-DD); default today"),
+        as_json: bool = typer.Option(False, "--json", help="print the Answer as JSON (CONTRACT.md)"),
+        session: str = typer.Option(
+            None, "--session", help="continue this conversation (the session_id of an earlier answer)"
+        ),
     ) -> None:
         """One chat turn, answered from the knowledge base and the calculators."""
-        print("subsidy ask: not available yet", file=sys.stderr)
-        raise typer.Exit(2)
+        from assistant.dialogue import chat_turn
+
+        answer = chat_turn(question, session_id=session, as_of=as_of)
+        if as_json:
+            sys.stdout.write(json.dumps(answer.model_dump(mode="json"), ensure_ascii=False, indent=1) + "\n")
+            return
+        print_answer(answer)
+        print(f"\n(session: {answer.session_id})", file=sys.stderr)

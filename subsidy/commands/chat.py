@@ -3,13 +3,93 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 
 import typer
+
+HELP = "/facts 查看已记录的信息 · /reset 重新开始 · /quit 退出"
+
+
+def _lines(interactive: bool, console: object) -> Iterator[str]:
+    """User lines: prompted (with readline history) on a terminal, plain lines when piped."""
+    if not interactive:
+        for line in sys.stdin:
+            yield line.rstrip("\n")
+        return
+    try:
+        import readline  # noqa: F401  (arrow-key history for input())
+    except ImportError:
+        pass
+    while True:
+        try:
+            yield console.input("[bold green]你：[/bold green]")  # type: ignore[attr-defined]
+        except EOFError:
+            return
+
+
+def _facts(session_id: str) -> str:
+    from assistant import sessions
+    from assistant.answers import describe
+
+    state = sessions.load_state(session_id)
+    if state is None or not (state.city or state.achievements or state.city_candidates):
+        return "还没有记录任何信息。"
+    lines = []
+    if state.city:
+        from knowledge.regions import resolve_region
+
+        lines.append(f"地区：{resolve_region(state.city).name}")
+    elif state.city_candidates:
+        lines.append(f"地区：待确认（{', '.join(state.city_candidates)}）")
+    for i, a in enumerate(state.achievements, 1):
+        count = f" × {a.count}" if a.count and a.count > 1 else ""
+        lines.append(f"成果 {i}：{describe(a)}{count}  {a.fields}")
+    if state.as_of:
+        lines.append(f"申报日期：{state.as_of}")
+    return "\n".join(lines)
 
 
 def register(app: typer.Typer) -> None:
     @app.command("chat")
-    def chat() -> None:
+    def chat(
+        as_of: str = typer.Option(None, "--as-of", help="date of the award (YYYY-MM-DD); default today"),
+        session: str = typer.Option(None, "--session", help="continue an earlier conversation"),
+    ) -> None:
         """Interactive multi-turn chat in the terminal."""
-        print("subsidy chat: not available yet", file=sys.stderr)
-        raise typer.Exit(2)
+        from rich.console import Console
+
+        from assistant import sessions
+        from assistant.dialogue import chat_turn
+        from subsidy.commands.ask import print_answer
+        from subsidy.dates import parse_iso_date
+
+        if as_of:
+            parse_iso_date(as_of)  # a bad date is a one-line error before the conversation starts
+        session_id = sessions.check_session_id(session) or sessions.new_session_id()
+        interactive = sys.stdin.isatty()
+        console = Console(highlight=False, soft_wrap=True)
+        if interactive:
+            console.print(f"[bold]标准化资助助手[/bold]  {HELP}")
+        for line in _lines(interactive, console):
+            text = line.strip()
+            if text in ("/quit", "/exit", "/q"):
+                break
+            if text == "/reset":
+                sessions.reset(session_id)
+                session_id = sessions.new_session_id()
+                console.print("已重新开始。")
+                continue
+            if text == "/facts":
+                console.print(_facts(session_id), markup=False)
+                continue
+            if text in ("/help", "/?"):
+                console.print(HELP)
+                continue
+            if not text and not interactive:
+                continue
+            answer = chat_turn(line, session_id=session_id, as_of=as_of)
+            session_id = answer.session_id
+            if not interactive:
+                console.print(f"你：{line}", markup=False)
+            print_answer(answer, console)
+            console.print()
