@@ -82,7 +82,9 @@ def display_value(type_name: str, field_name: str, value: Any) -> str:
     if field_name in ("level", "scope", "body", "role", "action"):
         return _display(field_name, value)
     if field_name == "grade":
-        return _display("innovation_grade" if type_name == "innovation_award" else "good_behavior_grade", value)
+        return _display(
+            "innovation_grade" if type_name == "innovation_award" else "good_behavior_grade", value
+        )
     return _display("open", value)
 
 
@@ -190,9 +192,10 @@ def render_follow_up(understood: list[str], questions: list[str], notices: list[
     return render("chat_follow_up.j2", understood=understood, questions=questions, notices=notices)
 
 
-def render_info(subject: str | None, sections: list[dict[str, Any]], sources: list[Citation], notices: list[str]) -> str:
+def render_info(
+    subject: str | None, sections: list[dict[str, Any]], sources: list[Citation], notices: list[str]
+) -> str:
     return render("chat_info.j2", subject=subject, sections=sections, sources=sources, notices=notices)
-
 
 
 def render_retrieval(hits: list[Citation], notices: list[str]) -> str:
@@ -205,4 +208,6 @@ def render_help(kind: str, notices: list[str], **context: Any) -> str:
     regions = [r.name for r in all_regions() if r.has_amounts]
     others = [r.name for r in all_regions() if not r.has_amounts]
     context.setdefault("place", "")
-    return render("chat_help.j2", kind=kind, notices=notices, regions=regions, other_regions=others, **context)
+    return render(
+        "chat_help.j2", kind=kind, notices=notices, regions=regions, other_regions=others, **context
+    )

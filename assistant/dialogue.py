@@ -142,7 +142,6 @@ def resolve_candidates(state: SessionState) -> None:
                 achievement.candidates[name] = fitting
 
 
-
 def missing_slots(state: SessionState, need_achievement: bool) -> list[Slot]:
     from calculators.achievement_types import achievement_types
 
@@ -378,7 +377,9 @@ def info_reply(
                 if apply:
                     sources += apply.citations
             sections.append({"title": _INFO_TITLES[intent], "lines": lines})
-        text = answers.render_info(region, _merge_sections(sections), _dedupe(sources)[: answers.MAX_SOURCES], notices)
+        text = answers.render_info(
+            region, _merge_sections(sections), _dedupe(sources)[: answers.MAX_SOURCES], notices
+        )
         return Reply(answer=text, citations=_dedupe(sources))
 
     hits = evidence.retrieve(message, None, 4, keywords)

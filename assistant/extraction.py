@@ -23,7 +23,19 @@ MAX_ACHIEVEMENTS = 10
 
 _QUOTES = "“”\"'‘’「」『』《》〈〉"
 _CJK = r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]"
-_CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DIGITS = {
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _COUNT = re.compile(
     r"(?<![第\d])(各)?(\d{1,3}|[一二两三四五六七八九十]{1,3})\s*(?:项|个(?!月)|部|份|件|本|次(?!性)|套)"
 )
@@ -32,7 +44,16 @@ _SEPARATOR = re.compile(r"[，,。；;！!？?\n]|(?<!\d)\.(?!\d)")
 _FULL_DATE = re.compile(r"(20\d{2}|19\d{2})\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})\s*[日号]?")
 _YEAR_MONTH = re.compile(r"(20\d{2}|19\d{2})\s*(?:年\s*(\d{1,2})\s*月|[\-/.]\s*(\d{1,2})(?![\d\-/.]))")
 _YEAR = re.compile(r"(20\d{2}|19\d{2})\s*年(?:度)?")
-_RELATIVE_YEAR = {"前年": -2, "去年": -1, "上一年": -1, "上年度": -1, "上年": -1, "今年": 0, "本年度": 0, "本年": 0}
+_RELATIVE_YEAR = {
+    "前年": -2,
+    "去年": -1,
+    "上一年": -1,
+    "上年度": -1,
+    "上年": -1,
+    "今年": 0,
+    "本年度": 0,
+    "本年": 0,
+}
 _GRANT_BEFORE = re.compile(r"(按照?|截至|截止|如果在|假如在|要是在|现在是|今天是)\s*$")
 _GRANT_AFTER = re.compile(r"^\s*(的政策|政策|申报|申请|去申报|去申请|来申报|拿|领|兑现|发放)")
 
@@ -118,7 +139,11 @@ def _set_anchor_fields(group: _Group, fields: dict[str, Any]) -> None:
 
 def _refines(group: _Group, fields: dict[str, Any]) -> bool:
     """全国XX标准化技术委员会的分委会秘书处: the committee named first is the parent of the SC/WG."""
-    return group.type == "tc_secretariat" and group.fields.get("body") == "TC" and fields.get("body") in ("SC", "WG")
+    return (
+        group.type == "tc_secretariat"
+        and group.fields.get("body") == "TC"
+        and fields.get("body") in ("SC", "WG")
+    )
 
 
 def _conflicts(group: _Group, type_name: str, fields: dict[str, Any]) -> bool:
@@ -326,7 +351,11 @@ def _intents(text: str, out: Extraction) -> None:
     from assistant.lexicon import lexicon
 
     lex = lexicon()
-    found = [name for name in ("conditions", "validity", "materials", "office", "timing") if _has_any(text, lex.intents[name])]
+    found = [
+        name
+        for name in ("conditions", "validity", "materials", "office", "timing")
+        if _has_any(text, lex.intents[name])
+    ]
     if "validity" in found and "timing" in found:
         found.remove("timing")  # 什么时候到期 asks about validity, not the application window
     if _has_any(text, lex.intents["amount"]) or (not found and _has_any(text, lex.intents["amount_weak"])):
@@ -362,7 +391,9 @@ def extract(message: str, today: dt.date | None = None) -> Extraction:
     for token in tokens:
         implied = token.entry.implies if token.kind == "field" else None
         if implied and not token.used and not any(g.type == implied for g in groups):
-            groups.append(_Group(type=implied, fields={token.entry.field: token.entry.value}, start=token.start))
+            groups.append(
+                _Group(type=implied, fields={token.entry.field: token.entry.value}, start=token.start)
+            )
             token.used = True
     groups.sort(key=lambda g: g.start)
     _fill_from_message(groups, tokens)

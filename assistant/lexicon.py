@@ -58,7 +58,8 @@ def normalise_phrase(text: str) -> str:
 
 @cache
 def lexicon() -> Lexicon:
-    raw = yaml.safe_load(resources.files("assistant").joinpath("lexicon.yaml").read_text("utf-8"))
+    text = resources.files("assistant").joinpath("lexicon.yaml").read_text("utf-8")
+    raw = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml: 20× faster
     entries: dict[str, Entry] = {}
     for spec in raw["ignore"]:
         entries[normalise_phrase(spec)] = Entry(kind="ignore")
@@ -76,7 +77,10 @@ def lexicon() -> Lexicon:
             )
     for spec in raw["anchors"]:
         meaning = Entry(
-            kind="anchor", type=spec["type"], fields=dict(spec.get("fields") or {}), weak=bool(spec.get("weak"))
+            kind="anchor",
+            type=spec["type"],
+            fields=dict(spec.get("fields") or {}),
+            weak=bool(spec.get("weak")),
         )
         for phrase in spec["phrases"]:
             key = normalise_phrase(str(phrase))

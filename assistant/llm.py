@@ -20,7 +20,7 @@ import logging
 import os
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -167,7 +167,9 @@ def structured_facts(model: BaseChatModel, message: str) -> LLMFacts:
         result = runnable.invoke(prompt)
         return result if isinstance(result, LLMFacts) else LLMFacts.model_validate(result)
     # models without tool calling: ask for the JSON in the text
-    prompt[0] = SystemMessage(content=_system_prompt() + "\n只输出一个 JSON 对象：" + json.dumps(LLMFacts.model_json_schema()))
+    prompt[0] = SystemMessage(
+        content=_system_prompt() + "\n只输出一个 JSON 对象：" + json.dumps(LLMFacts.model_json_schema())
+    )
     reply = model.invoke(prompt)
     return LLMFacts.model_validate(_json_object(str(reply.content)))
 
@@ -208,10 +210,8 @@ def fill_facts(model: BaseChatModel, message: str, ext: Extraction) -> tuple[Ext
         return ext, {"llm_extract": f"failed: {type(err).__name__}"}
     merged = ext.model_copy(deep=True)
     if not merged.city and not merged.city_candidates and facts.city:
-        try:
+        with suppress(UserInputError):
             merged.city = resolve_region(facts.city.strip()).id
-        except UserInputError:
-            pass
     found = validated(facts)
     if not merged.achievements and not merged.loose:
         merged.achievements = found

@@ -1,13 +1,17 @@
 """Lexical retrieval: BM25 (bm25s) over Chinese article text.
 
 Chinese has no spaces, so BM25 needs a tokeniser. Two are here, compared on the retrieval
-eval (eval/retrieval_suite.py, `compare_tokenizers`):
+eval (`python -m eval.retrieval_suite --tokenizers`, 105 queries):
 
-- `bigram`: overlapping character bigrams of every CJK run, plus ASCII/number runs whole.
-  Needs no dictionary, so policy jargon (主导制定, 领跑者, 秘书处) and the page-break splits of the
-  source never fall between tokens.
-- `jieba`: jieba's search-engine mode (words plus their sub-words), with the domain terms below
-  added to its dictionary.
+- `jieba` (default): jieba's search-engine mode (words plus their sub-words), with the domain
+  terms below added to its dictionary. BM25 alone R@1 0.81, R@5 0.97, MRR 0.88; hybrid
+  R@1 0.95, R@5 1.00, MRR 0.98.
+- `bigram`: overlapping character bigrams of every CJK run, ASCII/number runs whole. Needs no
+  dictionary, but matches half-words across word edges. BM25 alone R@1 0.73, R@5 0.94,
+  MRR 0.82; hybrid R@1 0.91, R@5 0.99, MRR 0.95.
+
+Both see the text with whitespace next to CJK removed, so a page break inside a word of the
+source (主导制 | 定) does not split its tokens.
 
 The index is small (a few thousand articles at most) and rebuilt in memory when a searcher
 warms up, so nothing is stored on disk.
@@ -23,7 +27,7 @@ from functools import cache
 
 import numpy as np
 
-DEFAULT_TOKENIZER = "bigram"
+DEFAULT_TOKENIZER = "jieba"
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _RUN = re.compile(rf"[{_CJK}]+|[a-z0-9]+(?:\.[0-9]+)?")

@@ -241,10 +241,12 @@ class Searcher:
         current = {rid: meta.get("content_hash") for rid, meta in stored.items()}
         if current == expected:
             return None
-        if not stored:
+        if self.store.recovered:
+            pass  # the store already said it is rebuilding
+        elif not stored:
             self._notify(
                 f"building the search index for {len(entries)} articles in {self.store.location} "
-                "(first use; later searches start at once)…"
+                "(first use only; a few minutes on a small CPU)…"
             )
         else:
             self._notify("the corpus changed since the search index was built; updating it…")

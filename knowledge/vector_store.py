@@ -38,6 +38,10 @@ class IndexUnavailableError(UserInputError):
     """The index cannot be opened or written (server unreachable, directory not writable)."""
 
 
+class DamagedIndexError(RuntimeError):
+    """The on-disk store is not what Chroma wrote; it gets wiped and rebuilt."""
+
+
 @dataclass(frozen=True)
 class IndexEntry:
     """One article as the vector store sees it."""
@@ -147,6 +151,8 @@ class VectorStore:
                     f"({_first_line(err)})",
                 ) from None
         path = self.settings.chroma_dir
+        if (path.exists() or path.is_symlink()) and not path.is_dir():
+            raise DamagedIndexError(f"{path} is not a directory")
         try:
             path.mkdir(parents=True, exist_ok=True)
         except OSError as err:

@@ -67,7 +67,9 @@ def estimate_amounts(answer: dict) -> set[int]:
     texts = []
     for item in est["items"]:
         values |= {item["amount_yuan"], item["counted_yuan"]} | {s["yuan"] for s in item["trace"]}
-        texts += [c["quote"] for c in item["citations"]] + item["notes"] + [s["detail"] for s in item["trace"]]
+        texts += (
+            [c["quote"] for c in item["citations"]] + item["notes"] + [s["detail"] for s in item["trace"]]
+        )
     for cap in est["caps_applied"]:
         values.add(cap["reduced_by_yuan"])
         texts += [cap["description"], cap["citation"]["quote"]]
@@ -82,7 +84,9 @@ def assert_no_invented_amount(answer: dict) -> None:
     if answer.get("estimate") is None:  # answers from retrieval may only repeat their quotes
         for c in answer["citations"]:
             allowed |= yuan_amounts(c["quote"])
-    assert stated <= allowed, f"amounts {sorted(stated - allowed)} are not in the Estimate: {answer['answer']}"
+    assert stated <= allowed, (
+        f"amounts {sorted(stated - allowed)} are not in the Estimate: {answer['answer']}"
+    )
 
 
 def ask(message: str, session: str | None = None, as_of: str | None = "2023-06-01") -> dict:

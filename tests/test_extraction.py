@@ -48,7 +48,11 @@ def test_standard_fields(message: str, expected: dict) -> None:
     ("message", "type_name", "expected"),
     [
         ("承担了全国专业标准化技术委员会秘书处", "tc_secretariat", {"scope": "national", "body": "TC"}),
-        ("承担了全国专业标准化技术委员会的分委会秘书处", "tc_secretariat", {"scope": "national", "body": "SC"}),
+        (
+            "承担了全国专业标准化技术委员会的分委会秘书处",
+            "tc_secretariat",
+            {"scope": "national", "body": "SC"},
+        ),
         ("承担ISO/TC秘书处", "tc_secretariat", {"scope": "international", "body": "TC"}),
         ("担任国际标准组织工作组召集人", "tc_secretariat", {"scope": "international", "body": "WG"}),
         ("山东省专业标准化技术委员会秘书处", "tc_secretariat", {"scope": "provincial", "body": "TC"}),
@@ -59,7 +63,11 @@ def test_standard_fields(message: str, expected: dict) -> None:
         ("国家级标准化试点示范项目", "pilot_project", {"level": "national"}),
         ("国家标准化试点示范项目", "pilot_project", {"level": "national"}),
         ("省级标准化示范单位", "pilot_project", {"level": "provincial"}),
-        ("需要多个部门联合建设的国家级试点示范", "pilot_project", {"level": "national", "cross_department": True}),
+        (
+            "需要多个部门联合建设的国家级试点示范",
+            "pilot_project",
+            {"level": "national", "cross_department": True},
+        ),
         ("中国标准创新贡献奖一等奖", "innovation_award", {"level": "national", "grade": "first"}),
         ("标准创新贡献奖二等奖", "innovation_award", {"grade": "second"}),
         ("省级标准创新贡献奖三等奖", "innovation_award", {"level": "provincial", "grade": "third"}),
@@ -178,7 +186,11 @@ def test_intents(message: str, intents: list[str]) -> None:
 
 @pytest.mark.parametrize(
     ("message", "field", "value"),
-    [("是修订", "action", "revise"), ("那如果是参与呢", "role", "participate"), ("国家级的", "level", "national")],
+    [
+        ("是修订", "action", "revise"),
+        ("那如果是参与呢", "role", "participate"),
+        ("国家级的", "level", "national"),
+    ],
 )
 def test_follow_up_answers_are_loose_fields(message: str, field: str, value: str) -> None:
     out = extract(message, TODAY)

@@ -34,7 +34,11 @@ def draft_of(prompt: str) -> str:
 
 
 # ---------------------------------------------------------------- the guardrail alone
-TIANJIN = {"city": "天津", "as_of": "2022-06-01", "achievements": [{"type": "standard", "level": "national", "role": "lead", "action": "draft"}]}
+TIANJIN = {
+    "city": "天津",
+    "as_of": "2022-06-01",
+    "achievements": [{"type": "standard", "level": "national", "role": "lead", "action": "draft"}],
+}
 
 
 def tianjin_reply() -> tuple[str, Any]:
@@ -57,7 +61,7 @@ def test_guardrail_accepts_a_faithful_rephrasing() -> None:
         ("依据《北京市补助办法》，可获 8万元（80,000元）。", "北京市补助办法"),
         ("可以申请资助，具体以通知为准。", "missing"),
         ("", "empty"),
-        ("可获 8万元（80,000元），另外每年还有 3 次追加。", "number 3"),
+        ("可获 8万元（80,000元），另外每年还有 9 次追加。", "number 9"),
     ],
 )
 def test_guardrail_rejects_what_the_estimate_does_not_say(text: str, problem: str) -> None:
@@ -85,7 +89,6 @@ def test_money_parsing() -> None:
 
 # ---------------------------------------------------------------- LangChain fake models
 def test_rephrasing_with_a_fake_model_passes_the_guardrail() -> None:
-    honest = GenericFakeChatModel(messages=iter([]))
     draft, _ = tianjin_reply()
     honest = FakeListChatModel(responses=["您好！" + draft])
     with llm.use_model(honest):
@@ -94,7 +97,9 @@ def test_rephrasing_with_a_fake_model_passes_the_guardrail() -> None:
 
 
 def test_a_lying_fake_model_falls_back_to_the_template(caplog: pytest.LogCaptureFixture) -> None:
-    liar = GenericFakeChatModel(messages=iter([AIMessage(content="好消息：您可以拿到 1000万元（10,000,000元）！")]))
+    liar = GenericFakeChatModel(
+        messages=iter([AIMessage(content="好消息：您可以拿到 1000万元（10,000,000元）！")])
+    )
     with llm.use_model(liar), caplog.at_level(logging.WARNING, logger="assistant.llm"):
         got = chat_turn("天津主导制定国家标准能拿多少", as_of="2022-06-01")
     assert "1000万" not in got.answer and "8万元（80,000元）" in got.answer
@@ -103,10 +108,15 @@ def test_a_lying_fake_model_falls_back_to_the_template(caplog: pytest.LogCapture
 
 def test_fact_extraction_with_a_text_only_fake_model() -> None:
     reply = json.dumps(
-        {"city": "天津", "achievements": [{"type": "standard", "level": "national", "role": "lead", "action": "draft"}]}
+        {
+            "city": "天津",
+            "achievements": [{"type": "standard", "level": "national", "role": "lead", "action": "draft"}],
+        }
     )
     model = FakeListChatModel(responses=[reply])
-    ext, event = llm.fill_facts(model, "我们那个国家级的标准是牵头搞的，新弄的", extract("我们那个国家级的标准是牵头搞的，新弄的"))
+    ext, event = llm.fill_facts(
+        model, "我们那个国家级的标准是牵头搞的，新弄的", extract("我们那个国家级的标准是牵头搞的，新弄的")
+    )
     assert event == {"llm_extract": "used"}
     assert ext.city == "tianjin"
     assert ext.achievements[0].fields == {"level": "national", "role": "lead", "action": "draft"}
@@ -114,7 +124,10 @@ def test_fact_extraction_with_a_text_only_fake_model() -> None:
 
 def test_model_facts_outside_the_registry_are_dropped() -> None:
     reply = json.dumps(
-        {"city": "火星", "achievements": [{"type": "standard", "level": "galactic", "role": "lead"}, {"type": "bogus"}]}
+        {
+            "city": "火星",
+            "achievements": [{"type": "standard", "level": "galactic", "role": "lead"}, {"type": "bogus"}],
+        }
     )
     ext, _ = llm.fill_facts(FakeListChatModel(responses=[reply]), "随便说说", extract("随便说说"))
     assert ext.city is None
@@ -122,7 +135,9 @@ def test_model_facts_outside_the_registry_are_dropped() -> None:
 
 
 def test_the_lexicon_wins_over_the_model() -> None:
-    reply = json.dumps({"achievements": [{"type": "standard", "level": "group", "role": "participate", "action": "revise"}]})
+    reply = json.dumps(
+        {"achievements": [{"type": "standard", "level": "group", "role": "participate", "action": "revise"}]}
+    )
     message = "天津主导制定了国家级的标准"
     ext, _ = llm.fill_facts(FakeListChatModel(responses=[reply]), message, extract(message))
     assert ext.achievements[0].fields == {"level": "national", "role": "lead", "action": "draft"}
@@ -163,7 +178,10 @@ class Stub:
                         {
                             "id": "call_1",
                             "type": "function",
-                            "function": {"name": name, "arguments": json.dumps(stub.facts or {}, ensure_ascii=False)},
+                            "function": {
+                                "name": name,
+                                "arguments": json.dumps(stub.facts or {}, ensure_ascii=False),
+                            },
                         }
                     ]
                     finish = "tool_calls"
@@ -214,7 +232,10 @@ def configure(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Stub], None
 
 
 def test_stub_extracts_a_fact_and_phrases_faithfully(configure: Callable[[Stub], None]) -> None:
-    facts = {"city": None, "achievements": [{"type": "standard", "level": "national", "role": "lead", "action": "draft"}]}
+    facts = {
+        "city": None,
+        "achievements": [{"type": "standard", "level": "national", "role": "lead", "action": "draft"}],
+    }
     with Stub(facts, lambda prompt: "整理如下：\n" + draft_of(prompt)) as stub:
         configure(stub)
         got = chat_turn("我们天津那个国家级的标准是牵头搞的，新弄的，能拿多少", as_of="2022-06-01")
@@ -227,7 +248,9 @@ def test_stub_extracts_a_fact_and_phrases_faithfully(configure: Callable[[Stub],
     assert "计算结果" in phrasing["messages"][-1]["content"]
 
 
-def test_stub_that_invents_a_number_is_overruled(configure: Callable[[Stub], None], caplog: pytest.LogCaptureFixture) -> None:
+def test_stub_that_invents_a_number_is_overruled(
+    configure: Callable[[Stub], None], caplog: pytest.LogCaptureFixture
+) -> None:
     def liar(prompt: str) -> str:
         return re.sub(r"8万元（80,000元）", "80万元（800,000元）", draft_of(prompt))
 

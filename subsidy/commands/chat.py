@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Iterator
 
@@ -16,10 +17,8 @@ def _lines(interactive: bool, console: object) -> Iterator[str]:
         for line in sys.stdin:
             yield line.rstrip("\n")
         return
-    try:
+    with contextlib.suppress(ImportError):
         import readline  # noqa: F401  (arrow-key history for input())
-    except ImportError:
-        pass
     while True:
         try:
             yield console.input("[bold green]你：[/bold green]")  # type: ignore[attr-defined]
