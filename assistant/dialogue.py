@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant import answers, evidence, sessions
-from assistant.extraction import extract, normalise
+from assistant.extraction import accepts_value, extract, normalise
 from assistant.models import AchievementFacts, Answer, Extraction, SessionState, Slot
 from calculators.models import Citation, Estimate
 from subsidy.dates import parse_iso_date
@@ -55,12 +55,6 @@ class Reply:
 
 
 # ---------------------------------------------------------------- merging facts into the session
-def _accepts(type_name: str, name: str, value: Any) -> str | None:
-    from assistant.extraction import _accepts as accepts
-
-    return accepts(type_name, name, value)
-
-
 def _merge_achievement(target: AchievementFacts, new: AchievementFacts) -> None:
     for name, value in new.fields.items():
         target.fields[name] = value
@@ -106,12 +100,12 @@ def merge(state: SessionState, ext: Extraction, message: str) -> bool:
                 if s.kind == "field"
                 and s.index is not None
                 and s.index < len(state.achievements)
-                and _accepts(state.achievements[s.index].type, loose.field, loose.value) == s.field
+                and accepts_value(state.achievements[s.index].type, loose.field, loose.value) == s.field
             ]
             indexes = {s.index for s in targets} or set(range(len(state.achievements)))
             for i in sorted(i for i in indexes if i is not None):
                 achievement = state.achievements[i]
-                name = _accepts(achievement.type, loose.field, loose.value)
+                name = accepts_value(achievement.type, loose.field, loose.value)
                 if name:
                     achievement.fields[name] = loose.value
                     achievement.candidates.pop(name, None)

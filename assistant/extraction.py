@@ -115,7 +115,7 @@ def _field_name(type_name: str, name: str) -> str | None:
     return None
 
 
-def _accepts(type_name: str, name: str, value: Any) -> str | None:
+def accepts_value(type_name: str, name: str, value: Any) -> str | None:
     """The field name under which `type_name` takes `value`, or None."""
     from calculators.achievement_types import achievement_types
 
@@ -225,7 +225,7 @@ def _groups_of_clause(text: str, clause: list[_Token]) -> list[_Group]:
             if any(isinstance(v, list) for v in entry.fields.values()):
                 group.said = text[token.start : token.end]
             for word in active.values():
-                name = _accepts(group.type, word.entry.field, word.entry.value)
+                name = accepts_value(group.type, word.entry.field, word.entry.value)
                 if name and name not in group.fields:
                     group.fields[name] = word.entry.value
                     group.candidates.pop(name, None)
@@ -256,7 +256,7 @@ def _groups_of_clause(text: str, clause: list[_Token]) -> list[_Group]:
         if token.kind != "field" or token.used or token.entry.adjacent:
             continue
         for group in reversed([g for g in groups if g.start < token.start]):
-            name = _accepts(group.type, token.entry.field, token.entry.value)
+            name = accepts_value(group.type, token.entry.field, token.entry.value)
             if name and name not in group.fields:
                 group.fields[name] = token.entry.value
                 group.candidates.pop(name, None)
@@ -279,7 +279,7 @@ def _fill_from_message(groups: list[_Group], tokens: list[_Token]) -> None:
                 for t in tokens
                 if t.kind == "field"
                 and not t.entry.adjacent
-                and _accepts(group.type, t.entry.field, t.entry.value) == fspec.name
+                and accepts_value(group.type, t.entry.field, t.entry.value) == fspec.name
             ]
             values = {repr(t.entry.value) for t in words}
             if len(values) == 1:

@@ -98,6 +98,8 @@ def _estimate_text(estimate: Estimate | None) -> str:
     parts = []
     for item in estimate.items:
         parts += [c.quote for c in item.citations] + list(item.notes) + [s.detail for s in item.trace]
+        if item.apply is not None:
+            parts += [c.quote for c in item.apply.citations]
     parts += [cap.description + cap.citation.quote for cap in estimate.caps_applied]
     return "\n".join(parts)
 

@@ -176,7 +176,7 @@ def structured_facts(model: BaseChatModel, message: str) -> LLMFacts:
 
 def validated(facts: LLMFacts) -> list[AchievementFacts]:
     """Keep only registry types and values; anything else the model said is dropped."""
-    from assistant.extraction import _accepts
+    from assistant.extraction import accepts_value
     from calculators.achievement_types import achievement_types
 
     out = []
@@ -187,7 +187,7 @@ def validated(facts: LLMFacts) -> list[AchievementFacts]:
         for name, value in raw.model_dump(exclude={"type", "count"}).items():
             if value is None:
                 continue
-            own = _accepts(raw.type, name, value)
+            own = accepts_value(raw.type, name, value)
             if own:
                 fields[own] = value
         count = raw.count if isinstance(raw.count, int) and 0 < raw.count <= 100 else None
