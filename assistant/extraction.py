@@ -39,11 +39,11 @@ _CN_DIGITS = {
 _COUNT = re.compile(
     r"(?<![第\d])(各)?(\d{1,3}|[一二两三四五六七八九十]{1,3})\s*(?:项|个(?!月)|部|份|件|本|次(?!性)|套)"
 )
-_CONJ = re.compile(r"和|及|以及|与|跟|、|/|并且|加上|还有")
+_CONJ = re.compile(r"和|及|以及|与|跟|、|并且|加上|还有")
 _SEPARATOR = re.compile(r"[，,。；;！!？?\n]|(?<!\d)\.(?!\d)")
 _FULL_DATE = re.compile(r"(20\d{2}|19\d{2})\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})\s*[日号]?")
 _YEAR_MONTH = re.compile(r"(20\d{2}|19\d{2})\s*(?:年\s*(\d{1,2})\s*月|[\-/.]\s*(\d{1,2})(?![\d\-/.]))")
-_YEAR = re.compile(r"(20\d{2}|19\d{2})\s*年(?:度)?")
+_YEAR = re.compile(r"(20\d{2}|19\d{2}|(?<!\d)[12]\d)\s*年(?:度)?")  # 2021年, 21年
 _RELATIVE_YEAR = {
     "前年": -2,
     "去年": -1,
@@ -237,6 +237,10 @@ def _groups_of_clause(text: str, clause: list[_Token]) -> list[_Group]:
             broken = False
         elif token.kind == "field":
             active[token.entry.field] = token
+            last = groups[-1] if groups else None
+            if last is not None and not broken and _refines(last, {token.entry.field: token.entry.value}):
+                last.fields["body"] = token.entry.value  # ISO/TC 22/SC 3
+                token.used = True
         elif token.kind == "count":
             if token.each:
                 for group in groups:
@@ -319,6 +323,7 @@ def _dates(text: str, today: dt.date, out: Extraction) -> None:
                 continue
             try:
                 year = int(m.group(1))
+                year += 2000 if year < 100 else 0
                 month = None
                 if regex is _FULL_DATE:
                     month = int(m.group(2))

@@ -82,8 +82,11 @@ def json_response(body: str | bytes, status_code: int = 200) -> Response:
 
 # ---------------------------------------------------------------- health
 @router.get("/healthz", tags=["service"])
-async def healthz() -> dict[str, str]:
-    return {"status": "ok"}
+async def healthz() -> dict[str, Any]:
+    """Up and serving; `warm` tells whether this worker has loaded the assistant and index yet."""
+    from subsidy.service import WARMED_UP
+
+    return {"status": "ok", "warm": WARMED_UP.is_set()}
 
 
 # ---------------------------------------------------------------- estimate
@@ -118,7 +121,10 @@ def estimates_json(result: Estimate | list[Estimate]) -> str:
     tags=["calculators"],
     summary="Award calculation for one request, or an array of them (a portfolio)",
     response_model=None,
-    responses={200: {"model": Estimate, "description": "an Estimate, or an array in the same order"}, **ERRORS},
+    responses={
+        200: {"model": Estimate, "description": "an Estimate, or an array in the same order"},
+        **ERRORS,
+    },
     openapi_extra=_estimate_request_schema(),
 )
 async def api_estimate(payload: Any = Body(...)) -> Response:

@@ -102,7 +102,8 @@ def summary_rows(estimates: list[Estimate]) -> list[dict[str, Any]]:
                 "total_in_force_yuan": est.total_in_force_yuan,
                 "covered_items": f"{covered}/{len(est.items)}",
                 "caps": "；".join(
-                    f"{c.citation.article} {c.description}（减 {c.reduced_by_yuan} 元）" for c in est.caps_applied
+                    f"{c.citation.article} {c.description}（减 {c.reduced_by_yuan} 元）"
+                    for c in est.caps_applied
                 ),
                 "policy_status": "、".join(STATUS_ZH[s] for s in policy_statuses(est)),
                 "warnings": "；".join(est.warnings),
@@ -150,7 +151,9 @@ def to_xlsx(estimates: list[Estimate]) -> bytes:
                     cell.alignment = Alignment(wrap_text=True, vertical="top")
         for index, (key, _) in enumerate(columns, start=1):
             letter = sheet.cell(row=1, column=index).column_letter
-            sheet.column_dimensions[letter].width = 48 if key in ("quote", "notes", "caps", "warnings") else 16
+            sheet.column_dimensions[letter].width = (
+                48 if key in ("quote", "notes", "caps", "warnings") else 16
+            )
         sheet.freeze_panes = "A2"
     buffer = io.BytesIO()
     workbook.save(buffer)

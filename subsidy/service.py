@@ -75,16 +75,40 @@ def _wants_html(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "")
 
 
+WARMED_UP = threading.Event()
+
+
 def _warm_up() -> None:
-    """Load the rule files and the corpus before the first request needs them."""
+    """Load rules, corpus, assistant and retrieval index in the background after start.
+
+    /healthz answers at once; this only spares the first chat turns the loading time. A
+    failure here shows again, properly reported, on the request that needs the piece.
+    """
     try:
         from calculators.engine import estimate
         from knowledge.corpus import load_articles
 
         load_articles()
         estimate({"city": "tianjin", "achievements": [{"type": "good_behavior", "grade": "5A"}]})
-    except Exception:  # a warm-up failure shows again, properly reported, on the first request
-        log.exception("warm-up failed")
+    except Exception:
+        log.exception("warm-up of the calculators failed")
+        WARMED_UP.set()
+        return
+    try:
+        import assistant.dialogue  # noqa: F401
+        from knowledge.search import search
+        from knowledge.settings import load_settings
+
+        settings = load_settings()
+        # Open an index that is there; never start building one from every worker at once.
+        if settings.uses_server or (settings.chroma_dir.is_dir() and any(settings.chroma_dir.iterdir())):
+            search("标准化 资助", k=1)
+    except ImportError:
+        pass
+    except Exception:
+        log.warning("warm-up of the retrieval index failed", exc_info=True)
+    finally:
+        WARMED_UP.set()
 
 
 @asynccontextmanager
@@ -139,7 +163,10 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
 
 
 def serve(host: str, port: int, workers: int = 1) -> None:
+    """Run uvicorn; with workers > 1 each process builds its own app (sessions live in SQLite)."""
     import uvicorn
+
+    load_service_settings()  # a bad SUBSIDY_* variable is one line from the CLI, not a worker crash
 
     uvicorn.run(
         "subsidy.service:create_app",

@@ -126,7 +126,7 @@ def render_error_page(request: Request, status_code: int, message: str) -> HTMLR
         "error.html",
         status_code=status_code,
         page="error",
-        status_code_=status_code,
+        code=status_code,
         title=titles.get(status_code, "出错了"),
         message=message,
     )
@@ -156,7 +156,20 @@ def _answer_view(answer: dict[str, Any]) -> dict[str, Any]:
     estimate = answer.get("estimate") or None
     covered = [i for i in (estimate or {}).get("items", []) if i.get("covered")]
     statuses = distinct_statuses(estimate) if estimate else []
-    return {**answer, "estimate": estimate, "covered": covered, "statuses": statuses}
+    citations = list(
+        {(c["document"], c["article"], c["quote"]): c for c in answer.get("citations") or []}.values()
+    )
+    follow_up = answer.get("follow_up")
+    if follow_up and follow_up.strip() in (answer.get("answer") or ""):
+        follow_up = None  # the answer already ends with the question
+    return {
+        **answer,
+        "estimate": estimate,
+        "covered": covered,
+        "statuses": statuses,
+        "citations": citations,
+        "follow_up": follow_up,
+    }
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -269,7 +282,9 @@ def rows_to_achievements(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         try:
             count = int(row["count"])
         except ValueError:
-            raise UserInputError(f"achievements[{index}].count", f"must be a whole number, got {row['count']!r}") from None
+            raise UserInputError(
+                f"achievements[{index}].count", f"must be a whole number, got {row['count']!r}"
+            ) from None
         achievements.append({"type": row["type"], "count": count, **row["fields"]})
     return achievements
 
@@ -292,13 +307,14 @@ def describe_row(row: dict[str, Any], labels: dict[str, str]) -> str:
 
 
 def _estimate_context(request: Request) -> dict[str, Any]:
+    """The estimate page: the form as sent (rows added/removed without JavaScript) and its results."""
     from knowledge.regions import all_regions
 
     params = dict(request.query_params)
     city, as_of, rows = parse_estimate_query(params)
-    if "remove" in params and params["remove"].isdigit():
-        index = int(params["remove"])
-        rows = [r for i, r in enumerate(rows) if i != index]
+    editing = "add" in params or "remove" in params
+    if params.get("remove", "").isdigit():
+        rows = [r for i, r in enumerate(rows) if i != int(params["remove"])]
     if "add" in params or not rows:
         rows.append({"type": "", "count": "1", "fields": {}})
     types = _type_specs()
@@ -315,18 +331,17 @@ def _estimate_context(request: Request) -> dict[str, Any]:
         "descriptions": [describe_row(r, labels) for r in rows if r["type"]],
         "today": dt.date.today().isoformat(),
     }
-    achievements = rows_to_achievements(rows)
-    if not achievements or "add" in params or "remove" in params:
-        return context
     try:
-        context["estimates"] = run_estimates(city, as_of, achievements)
+        achievements = rows_to_achievements(rows)
+        if achievements and not editing:
+            context["estimates"] = run_estimates(city, as_of, achievements)
     except UserInputError as err:
         context["error"] = err
-    query = _canonical_query(city, as_of, rows)
-    context["query"] = query
-    context["csv_url"] = f"/estimate/export.csv?{query}"
-    context["xlsx_url"] = f"/estimate/export.xlsx?{query}"
-    context["city_url"] = lambda c: f"/estimate?{_canonical_query(c, as_of, rows)}"
+    if context["estimates"]:
+        query = _canonical_query(city, as_of, rows)
+        context["csv_url"] = f"/estimate/export.csv?{query}"
+        context["xlsx_url"] = f"/estimate/export.xlsx?{query}"
+        context["city_url"] = lambda c: f"/estimate?{_canonical_query(c, as_of, rows)}"
     return context
 
 
@@ -340,32 +355,8 @@ def _canonical_query(city: str, as_of: str, rows: list[dict[str, Any]]) -> str:
 
 @router.get("/estimate", response_class=HTMLResponse)
 async def estimate_page(request: Request) -> HTMLResponse:
-    try:
-        context = _estimate_context(request)
-    except UserInputError as err:
-        context = _estimate_context_without_rows(request)
-        context["error"] = err
-    status = 422 if context["error"] is not None else 200
-    return render("estimate.html", status_code=status, **context)
-
-
-def _estimate_context_without_rows(request: Request) -> dict[str, Any]:
-    from knowledge.regions import all_regions
-
-    city, as_of, rows = parse_estimate_query(dict(request.query_params))
-    types = _type_specs()
-    return {
-        "page": "estimate",
-        "types": types,
-        "regions": all_regions(),
-        "city": city,
-        "as_of": as_of,
-        "rows": rows or [{"type": "", "count": "1", "fields": {}}],
-        "estimates": [],
-        "error": None,
-        "descriptions": [],
-        "today": dt.date.today().isoformat(),
-    }
+    context = _estimate_context(request)
+    return render("estimate.html", status_code=422 if context["error"] else 200, **context)
 
 
 def _export_estimates(request: Request) -> tuple[list[Any], str]:
@@ -374,7 +365,9 @@ def _export_estimates(request: Request) -> tuple[list[Any], str]:
     if not achievements:
         raise UserInputError("achievements", "add at least one achievement row")
     estimates = run_estimates(city, as_of, achievements)
-    name = f"subsidy-estimate-{'all-cities' if city == ALL_CITIES else estimates[0].city}-{estimates[0].as_of}"
+    name = (
+        f"subsidy-estimate-{'all-cities' if city == ALL_CITIES else estimates[0].city}-{estimates[0].as_of}"
+    )
     return estimates, name
 
 
@@ -486,7 +479,9 @@ async def policy_page(doc_id: str, request: Request) -> HTMLResponse:
         detail = policy_detail(doc_id, as_of=as_of or None)
     except UserInputError as err:
         return render_error_page(request, 422, str(err))
-    return render("policy.html", page="policies", doc=detail, as_of=as_of, day=as_of or dt.date.today().isoformat())
+    return render(
+        "policy.html", page="policies", doc=detail, as_of=as_of, day=as_of or dt.date.today().isoformat()
+    )
 
 
 # ---------------------------------------------------------------- API reference

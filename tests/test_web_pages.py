@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import sys
 from html.parser import HTMLParser
 from urllib.parse import urlencode
 
@@ -14,7 +15,7 @@ from openpyxl import load_workbook
 from calculators.engine import estimate
 from knowledge import corpus
 from knowledge.regions import money_regions
-from tests.test_api import install_fake_assistant, make_client
+from tests.test_api import install_fake_assistant, install_fake_search, make_client
 
 STANDARD = {"t0": "standard", "n0": "1", "f0.standard.level": "national", "f0.standard.role": "lead"}
 STANDARD |= {"f0.standard.action": "draft"}
@@ -192,7 +193,11 @@ def test_estimate_page_compares_all_cities(client):
 
 def test_estimate_page_shows_what_capped_each_city(client):
     portfolio = {**STANDARD, "n0": "5", "t1": "standard_leader", "f1.standard_leader.level": "national"}
-    portfolio |= {"t2": "tc_secretariat", "f2.tc_secretariat.scope": "international", "f2.tc_secretariat.body": "TC"}
+    portfolio |= {
+        "t2": "tc_secretariat",
+        "f2.tc_secretariat.scope": "international",
+        "f2.tc_secretariat.body": "TC",
+    }
     html = estimate_page(client, city="all", as_of="2022-06-01", **portfolio).text
     achievements = [
         {**ACHIEVEMENTS[0], "count": 5},
@@ -318,10 +323,18 @@ def test_policy_page_lists_its_articles(client):
     assert "<script>" not in response.text
 
 
-def test_policy_search_box_shows_hits_or_says_why_not(client):
-    html = client.get("/policies?q=%E9%A2%86%E8%B7%91%E8%80%85").text  # 领跑者
+def test_policy_search_box_shows_hits(client, monkeypatch):
+    fake_search = install_fake_search(monkeypatch)
+    html = client.get("/policies?q=%E9%A2%86%E8%B7%91%E8%80%85&city=tianjin").text  # 领跑者
     assert "检索“领跑者”" in html
-    assert "<details" in html or "检索暂不可用" in html or "没有找到" in html
+    assert fake_search[-1] == ("领跑者", 8, "tianjin")
+    assert html.count('<details class="quote" open>') == 2
+
+
+def test_policy_search_box_without_retrieval(client, monkeypatch):
+    monkeypatch.setitem(sys.modules, "knowledge.search", None)
+    html = client.get("/policies?q=x").text
+    assert "检索暂不可用" in html
 
 
 def test_types_css_shows_each_types_fields(client):

@@ -60,7 +60,9 @@ def register(app: typer.Typer) -> None:
             rows = list_policies(city=city, as_of=as_of)
         except UserInputError as err:  # name the option the user typed, not the library's field
             option = CLI_OPTIONS.get(err.field, err.field)
-            raise UserInputError(option, str(err).split(": ", 1)[1].split(" (allowed: ")[0], err.allowed) from None
+            raise UserInputError(
+                option, str(err).split(": ", 1)[1].split(" (allowed: ")[0], err.allowed
+            ) from None
         if as_json:
             typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         else:
