@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
-$(VENV)/.test-installed: pyproject.toml scripts/install-test-deps.sh | $(BIN)/python
+$(VENV)/.test-installed: pyproject.toml scripts/install-test-deps.sh scripts/install-browser-test-deps.sh | $(BIN)/python
 	VENV=$(VENV) sh scripts/install-test-deps.sh
 	touch $@
 

@@ -137,21 +137,26 @@ def resolve_candidates(state: SessionState) -> None:
 
 
 def missing_slots(state: SessionState, need_achievement: bool) -> list[Slot]:
-    from calculators.achievement_types import achievement_types
-
     slots = []
     if not state.city:
         slots.append(Slot(kind="city"))
     if not state.achievements and need_achievement:
         slots.append(Slot(kind="achievement"))
     for i, achievement in enumerate(state.achievements):
-        spec = achievement_types()[achievement.type]
-        for fspec in spec.fields:
-            if fspec.name in achievement.fields:
-                continue
-            if fspec.required or fspec.name in achievement.candidates:
-                slots.append(Slot(kind="field", index=i, field=fspec.name))
+        slots += [Slot(kind="field", index=i, field=name) for name in missing_fields(achievement)]
     return slots
+
+
+def missing_fields(achievement: AchievementFacts) -> list[str]:
+    """The fields the type registry requires (or the city left ambiguous) that are still open."""
+    from calculators.achievement_types import achievement_types
+
+    spec = achievement_types()[achievement.type]
+    return [
+        f.name
+        for f in spec.fields
+        if f.name not in achievement.fields and (f.required or f.name in achievement.candidates)
+    ]
 
 
 # ---------------------------------------------------------------- questions back

@@ -14,7 +14,7 @@ from functools import cache
 from typing import Any
 
 from calculators.models import Citation
-from calculators.rulebook import CityRules, load_city_rules
+from calculators.rulebook import load_city_rules
 from knowledge import corpus
 
 log = logging.getLogger("assistant.evidence")
@@ -41,10 +41,6 @@ class CityApply:
     office: str | None = None
     materials: list[str] = field(default_factory=list)
     citations: list[Citation] = field(default_factory=list)
-
-
-def city_rules(city_id: str) -> CityRules | None:
-    return load_city_rules(city_id)
 
 
 def _title(city_id: str | None, doc_id: str) -> str:

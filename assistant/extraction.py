@@ -12,16 +12,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
+from assistant.lexicon import lexicon, normalise
 from assistant.models import AchievementFacts, Extraction, LooseField
+
+__all__ = ["accepts_value", "chinese_number", "extract", "normalise"]
 
 MAX_CHARS = 4000  # longer messages are read up to here
 MAX_ACHIEVEMENTS = 10
 
-_QUOTES = "“”\"'‘’「」『』《》〈〉"
 _CJK = r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]"
 _CN_DIGITS = {
     "零": 0,
@@ -56,15 +57,6 @@ _RELATIVE_YEAR = {
 }
 _GRANT_BEFORE = re.compile(r"(按照?|截至|截止|如果在|假如在|要是在|现在是|今天是)\s*$")
 _GRANT_AFTER = re.compile(r"^\s*(的政策|政策|申报|申请|去申报|去申请|来申报|拿|领|兑现|发放)")
-
-
-def normalise(text: str) -> str:
-    """NFKC, lower case, no quote marks, no spaces next to Chinese characters."""
-    text = unicodedata.normalize("NFKC", text or "").lower()
-    text = "".join(ch for ch in text if ch not in _QUOTES and unicodedata.category(ch) not in ("So", "Cs"))
-    text = re.sub(r"[ \t\r\f\v]+", " ", text)
-    text = re.sub(rf"\s+(?={_CJK})|(?<={_CJK})\s+", "", text)
-    return text.strip()
 
 
 def chinese_number(text: str) -> int | None:
@@ -158,7 +150,6 @@ def _conflicts(group: _Group, type_name: str, fields: dict[str, Any]) -> bool:
 
 
 def _scan(text: str) -> list[_Token]:
-    from assistant.lexicon import lexicon
 
     lex = lexicon()
     tokens = []
@@ -294,7 +285,6 @@ def _fill_from_message(groups: list[_Group], tokens: list[_Token]) -> None:
 
 
 def _places(text: str, out: Extraction) -> None:
-    from assistant.lexicon import lexicon
 
     lex = lexicon()
     known: list[str] = []
@@ -353,7 +343,6 @@ def _has_any(text: str, words: tuple[str, ...]) -> bool:
 
 
 def _intents(text: str, out: Extraction) -> None:
-    from assistant.lexicon import lexicon
 
     lex = lexicon()
     found = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -50,10 +51,17 @@ def _alternation(phrases: list[str]) -> str:
     return "|".join(parts)
 
 
-def normalise_phrase(text: str) -> str:
-    from assistant.extraction import normalise
+_QUOTES = "“”\"'‘’「」『』《》〈〉"
+_CJK = r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]"
 
-    return normalise(text)
+
+def normalise(text: str) -> str:
+    """NFKC, lower case, no quote marks or emoji, no spaces next to Chinese characters."""
+    text = unicodedata.normalize("NFKC", text or "").lower()
+    text = "".join(ch for ch in text if ch not in _QUOTES and unicodedata.category(ch) not in ("So", "Cs"))
+    text = re.sub(r"[ \t\r\f\v]+", " ", text)
+    text = re.sub(rf"\s+(?={_CJK})|(?<={_CJK})\s+", "", text)
+    return text.strip()
 
 
 @cache
@@ -62,11 +70,11 @@ def lexicon() -> Lexicon:
     raw = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml: 20× faster
     entries: dict[str, Entry] = {}
     for spec in raw["ignore"]:
-        entries[normalise_phrase(spec)] = Entry(kind="ignore")
+        entries[normalise(spec)] = Entry(kind="ignore")
     for spec in raw["fields"]:
         for phrase in spec["phrases"]:
             entries.setdefault(
-                normalise_phrase(str(phrase)),
+                normalise(str(phrase)),
                 Entry(
                     kind="field",
                     field=spec["field"],
@@ -83,18 +91,18 @@ def lexicon() -> Lexicon:
             weak=bool(spec.get("weak")),
         )
         for phrase in spec["phrases"]:
-            key = normalise_phrase(str(phrase))
+            key = normalise(str(phrase))
             if entries.get(key, Entry(kind="none")).kind != "ignore":
                 entries[key] = meaning  # an anchor outranks a field value with the same spelling
 
     places: dict[str, str] = {}
     for region in all_regions():
         for name in (region.id, region.name, *region.aliases):
-            places[normalise_phrase(name)] = region.id
+            places[normalise(name)] = region.id
     for name, region_id in (raw.get("districts") or {}).items():
-        places.setdefault(normalise_phrase(name), region_id)
-    groups = {normalise_phrase(k): tuple(v) for k, v in (raw.get("region_groups") or {}).items()}
-    other = tuple(normalise_phrase(p) for p in raw.get("other_places") or ())
+        places.setdefault(normalise(name), region_id)
+    groups = {normalise(k): tuple(v) for k, v in (raw.get("region_groups") or {}).items()}
+    other = tuple(normalise(p) for p in raw.get("other_places") or ())
 
     return Lexicon(
         entries=entries,
@@ -103,9 +111,9 @@ def lexicon() -> Lexicon:
         groups=groups,
         place_pattern=re.compile(_alternation([*places, *groups, *other])),
         other_places=other,
-        intents={k: tuple(normalise_phrase(w) for w in v) for k, v in raw["intents"].items()},
+        intents={k: tuple(normalise(w) for w in v) for k, v in raw["intents"].items()},
         words={
-            key: tuple(normalise_phrase(w) for w in raw[key])
+            key: tuple(normalise(w) for w in raw[key])
             for key in ("whatif", "addition", "injection", "greeting", "thanks")
         },
         display=raw["display"],

@@ -121,15 +121,13 @@ class LLMFacts(BaseModel):
 
 def needs_help(ext: Extraction) -> bool:
     """Ask the model only when the lexicon left something open."""
-    from assistant.dialogue import missing_slots
-    from assistant.models import SessionState
+    from assistant.dialogue import missing_fields
 
     if ext.injection:
         return False
     if not ext.achievements and not ext.loose:
         return True
-    state = SessionState(city=ext.city or "x", achievements=ext.achievements)
-    return bool(missing_slots(state, need_achievement=False))
+    return any(missing_fields(a) for a in ext.achievements)
 
 
 def _system_prompt() -> str:

@@ -32,6 +32,18 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def cpu_gflops() -> float:
+    """A yardstick for comparing machines: float32 matrix product speed (numpy, all cores)."""
+    import numpy as np
+
+    a = np.random.default_rng(0).random((512, 512), dtype=np.float32)
+    a @ a
+    start = time.perf_counter()
+    for _ in range(20):
+        a @ a
+    return 2 * 512**3 * 20 / (time.perf_counter() - start) / 1e9
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
@@ -57,7 +69,10 @@ def main() -> None:
     from knowledge.search import Searcher, build_index
     from knowledge.settings import load_settings
 
-    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start")
+    print(
+        f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start, "
+        f"numpy float32 matmul {cpu_gflops():.0f} GFLOP/s"
+    )
     start = time.perf_counter()
     report = build_index(notify=lambda message: None)
     build_s = time.perf_counter() - start

@@ -4,13 +4,15 @@
     search("领跑者 奖励", city="临沂")                    -> only 临沂's documents
     search("领跑者 奖励", city="临沂", include_national=True)
 
-- Lexical: BM25 over document title + article heading + text (knowledge/bm25_index.py).
-- Dense: the article (prefixed with its document title) embedded by the configured model and
+- Lexical: BM25 (jieba tokens) over document title + article heading + text
+  (knowledge/bm25_index.py).
+- Dense: the article, prefixed with its document title, embedded by the configured model and
   stored in Chroma (knowledge/vector_store.py).
-- Fusion: reciprocal rank fusion, score = Σ w / (60 + rank), over the top 100 of each method,
-  plus a boost for articles of a region the query names (天津, 黄埔, 广州开发区 …): a user who
-  writes a city means that city's rules, and neither BM25 nor the embedding weighs one word of
-  a sentence that much. `Hit.score` is the fused score over its maximum possible value, 0..1.
+- Fusion: reciprocal rank fusion, score = Σ w / (60 + rank) over the top 100 of each method,
+  equal weights (the eval: heavier BM25 or dense weights, or k = 20 / 100, were no better).
+  Articles of a region the query names (天津, 黄埔, 广州开发区 …) get one more first-place
+  share; titles already carry the region, so this mostly breaks ties between cities.
+  `Hit.score` is the fused score over its maximum possible value, 0..1.
 
 Input rules (one-line errors at the CLI / HTTP 422): an empty query is a BadQueryError; a
 query over 2,000 characters is a BadQueryError (not silently cut: the tail might be the

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -151,6 +152,14 @@ def same_origin(request: Request) -> None:
 
 
 # ---------------------------------------------------------------- chat
+def session_from_cookie(request: Request) -> str | None:
+    """The page's conversation id; a tampered or stale cookie just starts a new conversation."""
+    from subsidy.api_routes import SESSION_ID_PATTERN
+
+    value = request.cookies.get(SESSION_COOKIE)
+    return value if value and re.fullmatch(SESSION_ID_PATTERN, value) else None
+
+
 def _answer_view(answer: dict[str, Any]) -> dict[str, Any]:
     """What the page shows of an Answer: the numbers come from its Estimate, never the text."""
     estimate = answer.get("estimate") or None
@@ -176,7 +185,7 @@ def _answer_view(answer: dict[str, Any]) -> dict[str, Any]:
 async def chat_page(request: Request) -> HTMLResponse:
     from subsidy import transcripts
 
-    session_id = request.cookies.get(SESSION_COOKIE)
+    session_id = session_from_cookie(request)
     turns = transcripts.turns(session_id) if session_id else []
     for turn in turns:
         turn["view"] = _answer_view(turn["answer"])
@@ -192,7 +201,7 @@ async def chat_post(request: Request) -> Response:
     message = form.get("message", "")
     as_of = form.get("as_of", "").strip() or None
     fragment = request.query_params.get("fragment") == "1"
-    session_id = request.cookies.get(SESSION_COOKIE)
+    session_id = session_from_cookie(request)
     try:
         answer = await run_chat_turn(request, message, session_id, as_of)
     except UserInputError as err:

@@ -341,3 +341,11 @@ def test_types_css_shows_each_types_fields(client):
     css = client.get("/assets/types.css").text
     assert 'option[value="standard"]:checked' in css
     assert 'fieldset.fields[data-type="good_behavior"]' in css
+
+
+def test_a_tampered_session_cookie_starts_a_new_conversation(client):
+    client.cookies.set("subsidy_session", "../../etc/passwd")
+    page = chat(client, "在天津，国家标准")
+    assert page.status_code == 200
+    assert "8 万元" in page.text
+    assert page.text.count('class="turn"') == 1

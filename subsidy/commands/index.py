@@ -31,6 +31,7 @@ def register(app: typer.Typer) -> None:
             TimeElapsedColumn(),
             TimeRemainingColumn(),
             console=err,
+            transient=True,  # the summary below says what happened
         ) as progress:
             task = progress.add_task("embed", total=None)
 
