@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -22,6 +22,10 @@ class FieldSpec:
     required: bool
     default: Any
     ask: str
+    labels: dict[Any, str] = field(default_factory=dict)  # value -> Chinese wording
+
+    def label(self, value: Any) -> str:
+        return self.labels.get(value, str(value))
 
     @property
     def values(self) -> tuple[Any, ...]:
@@ -68,6 +72,7 @@ def achievement_types() -> dict[str, AchievementType]:
                     required="default" not in fspec,
                     default=fspec.get("default"),
                     ask=fspec.get("ask", ""),
+                    labels=dict(fspec.get("labels") or {}),
                 )
             )
         types[name] = AchievementType(

@@ -12,7 +12,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from typing import Any
 
-from calculators.achievement_types import Achievement, achievement_types, validate_achievement
+from calculators.achievement_types import (
+    Achievement,
+    AchievementType,
+    achievement_types,
+    validate_achievement,
+)
 from calculators.caps import Counted, apply_caps
 from calculators.models import ApplyInfo, CapApplied, Citation, Estimate, Item, Provenance, TraceStep
 from calculators.rulebook import CityRules, Quote, Rule, load_city_rules
@@ -103,6 +108,16 @@ def document_status(doc_id: str, on: dt.date) -> tuple[str, str | None, str | No
     return status, start.isoformat() if start else None, end.isoformat() if end else None
 
 
+def _describe_when(spec: AchievementType, when: dict[str, tuple[Any, ...]]) -> str:
+    """A rule's condition in words: 国家标准 主导 制定; open values stay as they are."""
+    parts = []
+    for name, values in when.items():
+        field = spec.field(name) if name != "type" else None
+        if field is not None:
+            parts.append("/".join(field.label(v) for v in values))
+    return " ".join(parts)
+
+
 def _uncovered_note(
     region: Region, city: CityRules | None, achievement: Achievement, type_label: str, as_of: dt.date
 ) -> list[str]:
@@ -126,12 +141,8 @@ def _uncovered_note(
             notes.append(f"{gap.reading}{where}")
     same_type = _rules_by_type(city.city).get(achievement.type, ())
     if same_type:
-        paid = "；".join(
-            dict.fromkeys(
-                f"{r.article} " + "/".join(str(v) for k, vals in r.when.items() if k != "type" for v in vals)
-                for r in same_type
-            )
-        )
+        spec = achievement_types()[achievement.type]
+        paid = "；".join(dict.fromkeys(f"{r.article} {_describe_when(spec, r.when)}" for r in same_type))
         notes.append(f"该市对{type_label}资助的情形是：{paid}。")
     else:
         paid_types = sorted({t for rule in city.rules for t in rule.when.get("type", ())})

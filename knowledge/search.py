@@ -239,9 +239,9 @@ class Searcher:
         """Build the index when it is missing, bring it up to date when the corpus changed."""
         entries = self.entries()
         stored = self.store.stored_state()
-        expected = {e.id: e.content_hash(self.embedder.model_id) for e in entries}
-        current = {rid: meta.get("content_hash") for rid, meta in stored.items()}
-        if current == expected:
+        model_id = self.embedder.model_id
+        expected = {e.id: {**e.metadata, "content_hash": e.content_hash(model_id)} for e in entries}
+        if stored == expected:
             return None
         if self.store.recovered:
             pass  # the store already said it is rebuilding
