@@ -239,3 +239,26 @@ def test_api_reference_page(page):
     assert page.locator("section.operation").count() >= 5
     assert page.locator("code", has_text="/api/estimate").count() >= 1
     shot(page, "api-docs")
+
+
+def test_eval_html_report_opens_in_the_browser(browser, tmp_path):
+    """`subsidy eval --html` writes a self-contained page: it renders offline with its tables."""
+    import subprocess
+    import sys
+
+    html = tmp_path / "report.html"
+    proc = subprocess.run(
+        [sys.executable, "-m", "subsidy.cli", "eval", "--suite", "calc", "--html", str(html)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-500:]
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, offline=True)
+    page = context.new_page()
+    page.goto(html.as_uri())
+    assert page.locator("#suites tr").count() == 2  # header + calc
+    assert "calc" in page.locator("#suites").inner_text()
+    assert page.locator("#by-group tr").count() > 20
+    page.screenshot(path=str(OUT / "eval-report.png"), full_page=False)
+    context.close()
