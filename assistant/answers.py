@@ -92,12 +92,15 @@ def describe(facts: AchievementFacts) -> str:
     """The achievement in the user's words: 主导修订行业标准, 国家级企业标准“领跑者”."""
     from calculators.achievement_types import achievement_types
 
-    f = facts.fields
+    f = {k: v for k, v in facts.fields.items() if k not in facts.same_for}  # not said: not named
     spec = achievement_types().get(facts.type)
     label = spec.label if spec else facts.type
     if facts.type == "standard":
         level = _display("standard_level", f["level"]) if "level" in f else "标准（级别待确认）"
-        return f"{_display('role', f.get('role', '')) if 'role' in f else ''}{_display('action', f['action']) if 'action' in f else ''}{level}"
+        action = "制（修）订" if "action" in facts.same_for else ""
+        if "action" in f:
+            action = _display("action", f["action"])
+        return f"{_display('role', f.get('role', '')) if 'role' in f else ''}{action}{level}"
     if facts.type == "tc_secretariat":
         scope = _display("scope", f["scope"]) if "scope" in f else ""
         body = _display("body", f["body"]) if "body" in f else "技术组织"
@@ -159,6 +162,20 @@ def alternatives_in_words(type_name: str, combos: list[tuple[str, dict[str, Any]
     return [f"{article}：{'、'.join(texts)}" for article, texts in by_article.items()]
 
 
+def _same_for_notes(fact: AchievementFacts) -> list[str]:
+    """Say which open fact was not asked, and why (the clause pays every value alike)."""
+    from calculators.achievement_types import achievement_types
+
+    notes = []
+    spec = achievement_types().get(fact.type)
+    for name, options in fact.same_for.items():
+        fspec = spec.field(name) if spec else None
+        values = options or (list(fspec.values) if fspec else [])
+        names = "、".join(display_value(fact.type, name, v) for v in values)
+        notes.append(f"未区分{names}：该条款对这几种情形给予相同金额，故未追问。")
+    return notes
+
+
 def render_estimate(
     est: Estimate,
     facts: list[AchievementFacts],
@@ -182,7 +199,7 @@ def render_estimate(
                     else _uncovered_notes(item, others)
                 ),
                 "instead": others,
-                "extra": (extra_notes or {}).get(item.input_index, []),
+                "extra": (extra_notes or {}).get(item.input_index, []) + (_same_for_notes(fact) if fact else []),
             }
         )
     return render("chat_estimate.j2", est=est, rows=rows, notices=notices)

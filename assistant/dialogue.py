@@ -59,9 +59,11 @@ def _merge_achievement(target: AchievementFacts, new: AchievementFacts) -> None:
     for name, value in new.fields.items():
         target.fields[name] = value
         target.candidates.pop(name, None)
+        target.same_for.pop(name, None)
     for name, options in new.candidates.items():
         target.candidates[name] = options
         target.fields.pop(name, None)
+        target.same_for.pop(name, None)
     if new.count is not None:
         target.count = new.count
     if new.achieved:
@@ -106,22 +108,35 @@ def merge(state: SessionState, ext: Extraction, message: str) -> bool:
             for i in sorted(i for i in indexes if i is not None):
                 achievement = state.achievements[i]
                 name = accepts_value(achievement.type, loose.field, loose.value)
-                if name:
+                if name and isinstance(loose.value, list):  # 制修订: open again between these
+                    achievement.fields.pop(name, None)
+                    achievement.candidates[name] = list(loose.value)
+                elif name:
                     achievement.fields[name] = loose.value
                     achievement.candidates.pop(name, None)
+                if name:
+                    achievement.same_for.pop(name, None)
         if ext.loose_count and state.achievements:
             state.achievements[-1].count = ext.loose_count
     return state.model_dump_json() != before
 
 
 def resolve_candidates(state: SessionState) -> None:
-    """A phrase that fits several values (省长质量奖, 地方标准): keep the ones the city pays for.
+    """A phrase that fits several values (省长质量奖, 地方标准, 制修订): keep the ones the city pays for.
 
-    One left → that value. None left → an open field takes the first (the answer says it is
-    not covered); a closed field is asked, since the user's own words decide (省 or 市).
+    One left → that value. Several left that one clause pays alike (郑州 “制(修)订” 国家标准)
+    → the first, since the answer is the same. None left → an open field takes the first (the
+    answer says it is not covered); otherwise the field is asked, since the user's own words
+    decide (省 or 市, 制定 or 修订).
     """
     from calculators.achievement_types import achievement_types
 
+    for achievement in state.achievements:  # the city may have changed: decide those afresh
+        for name, options in achievement.same_for.items():
+            achievement.fields.pop(name, None)
+            if options is not None:
+                achievement.candidates[name] = list(options)
+        achievement.same_for = {}
     if not state.city:
         return
     for achievement in state.achievements:
@@ -132,8 +147,46 @@ def resolve_candidates(state: SessionState) -> None:
             if len(fitting) == 1 or (not fitting and is_open):
                 achievement.fields[name] = (fitting or options)[0]
                 del achievement.candidates[name]
+            elif len(fitting) > 1 and _same_clause(state, achievement, name, fitting):
+                achievement.fields[name] = fitting[0]
+                achievement.same_for[name] = list(options)
+                del achievement.candidates[name]
             elif fitting:
                 achievement.candidates[name] = fitting
+        # the one fact still open changes nothing here (北京 pays 主导 and 参与 alike): not asked
+        missing = missing_fields(achievement)
+        spec = achievement_types()[achievement.type]
+        if len(missing) == 1 and missing[0] not in achievement.candidates:
+            fspec = spec.field(missing[0])
+            values = list(fspec.values) if fspec is not None and fspec.listed is not None else []
+            if len(values) > 1 and _same_clause(state, achievement, missing[0], values):
+                achievement.fields[missing[0]] = values[0]
+                achievement.same_for[missing[0]] = None
+
+
+def _same_clause(state: SessionState, achievement: AchievementFacts, name: str, values: list[Any]) -> bool:
+    """Every value leads to the same rule and amount: asking which one would change nothing."""
+    from calculators.engine import estimate
+
+    others = [n for n in achievement.candidates if n != name]
+    if others or any(f != name for f in missing_fields(achievement)):
+        return False  # other facts are still open: the question will be asked with them
+    outcomes = set()
+    for value in values:
+        request = {
+            "city": state.city,
+            "achievements": [{"type": achievement.type, **achievement.fields, name: value, "count": 1}],
+        }
+        if state.as_of:
+            request["as_of"] = state.as_of
+        try:
+            item = estimate(request).items[0]
+        except Exception:  # an unusable combination is simply not "the same"
+            return False
+        if not item.covered:
+            return False
+        outcomes.add((item.rule_id, item.amount_yuan))
+    return len(outcomes) == 1
 
 
 def missing_slots(state: SessionState, need_achievement: bool) -> list[Slot]:
@@ -189,6 +242,8 @@ def _question(slot: Slot, state: SessionState) -> str:
     spec = achievement_types()[achievement.type].field(slot.field)
     ask = spec.ask if spec and spec.ask else f"请补充 {slot.field}。"
     options = achievement.candidates.get(slot.field)
+    if options and spec is not None and set(options) >= set(spec.values):
+        options = None  # 制修订: the question already names every value
     if options:
         names = [answers.display_value(achievement.type, slot.field, v) for v in options]
         ask += "（可能是：" + "、".join(names) + "）"

@@ -4,8 +4,10 @@ No model and no key. One scan over the message finds the lexicon's phrases
 (assistant/lexicon.yaml, longest match first); achievements are built clause by clause:
 a field word applies to the achievements that follow it in its clause (主导制定国标和行标),
 else to the one before it (国标是我们牵头的); a count applies to the achievement next to it
-(两项国标 / 国标两项, 各一项 to all). A field the clause leaves open takes the message's
-only value for it (我们是第一起草单位，制定了两项国标).
+(两项国标 / 国标两项 / 国标x2, 各一项 to all; a clause that is only a count — 3个产品入选 — counts
+the achievement before it). A field the clause leaves open takes the message's only value for
+it (我们是第一起草单位，制定了两项国标). A word that fits several values (制修订) leaves them as
+candidates, for the city's rules to decide or the assistant to ask.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ _CN_DIGITS = {
 }
 _COUNT = re.compile(
     r"(?<![第\d])(各)?(\d{1,3}|[一二两三四五六七八九十]{1,3})\s*(?:项|个(?!月)|部|份|件|本|次(?!性)|套)"
+    r"|(?<![a-z0-9])(各)?[x×*]\s*(\d{1,3})(?![\d.])"  # 国标x2, 行标×3
 )
 _CONJ = re.compile(r"和|及|以及|与|跟|、|并且|加上|还有")
 _SEPARATOR = re.compile(r"[，,。；;！!？?\n]|(?<!\d)\.(?!\d)")
@@ -91,6 +94,9 @@ class _Group:
     count: int | None = None
     start: int = 0
     said: str | None = None
+    weak: bool = False  # named only by a bare 标准
+    source: _Group | None = None  # 参与修订 1项: the achievement it is one more of
+    converts: bool = False  # 转化为国家标准: the level of the standard named before it
 
 
 def _field_name(type_name: str, name: str) -> str | None:
@@ -116,7 +122,18 @@ def accepts_value(type_name: str, name: str, value: Any) -> str | None:
         return None
     spec = achievement_types()[type_name].field(own)
     assert spec is not None
-    return own if any(v == value and type(v) is type(value) for v in spec.values) else None
+    wanted = value if isinstance(value, list) else [value]
+    fits = all(any(v == w and type(v) is type(w) for v in spec.values) for w in wanted)
+    return own if wanted and fits else None
+
+
+def _assign(group: _Group, name: str, value: Any) -> None:
+    """Set a field the group leaves open: one value, or the candidates a word fits (制修订)."""
+    if isinstance(value, list):
+        group.candidates.setdefault(name, list(value))
+    else:
+        group.fields[name] = value
+        group.candidates.pop(name, None)
 
 
 def _set_anchor_fields(group: _Group, fields: dict[str, Any]) -> None:
@@ -162,11 +179,10 @@ def _scan(text: str) -> list[_Token]:
     for match in _COUNT.finditer(text):
         if any(s < match.end() and match.start() < e for s, e in taken):
             continue
-        number = chinese_number(match.group(2))
+        number = chinese_number(match.group(2) or match.group(4))
         if number:
-            tokens.append(
-                _Token(match.start(), match.end(), "count", count=number, each=bool(match.group(1)))
-            )
+            each = bool(match.group(1) or match.group(3))
+            tokens.append(_Token(match.start(), match.end(), "count", count=number, each=each))
     for match in _CONJ.finditer(text):
         if not any(s <= match.start() < e for s, e in taken):
             tokens.append(_Token(match.start(), match.end(), "conj"))
@@ -190,10 +206,41 @@ def _supported(clause: list[_Token]) -> bool:
     )
 
 
+def _elided(last: _Group, words: list[_Token], count: _Token) -> _Group | None:
+    """行业标准 主持修订 2项，参与修订 1项: a count after other field words, with no achievement of its
+    own, is one more of the achievement named before, with those fields changed."""
+    fields = {}
+    for word in words:
+        name = accepts_value(last.type, word.entry.field, word.entry.value)
+        if name and not isinstance(word.entry.value, list):
+            fields[name] = word.entry.value
+    if not fields or all(last.fields.get(k) == v for k, v in fields.items()):
+        return None
+    group = _Group(
+        type=last.type, fields={**last.fields, **fields}, start=count.start, count=count.count, source=last
+    )
+    group.candidates = {k: list(v) for k, v in last.candidates.items() if k not in fields}
+    for word in words:
+        word.used = True
+    count.used = True
+    return group
+
+
 def _groups_of_clause(text: str, clause: list[_Token]) -> list[_Group]:
     groups: list[_Group] = []
     active: dict[str, _Token] = {}  # field word seen in this clause, by field
     pending_count: _Token | None = None
+    trail: list[_Token] = []  # field words since the last achievement or count
+    elided: tuple[_Token, list[_Token]] | None = None  # a count that may be 参与修订 1项
+
+    def settle() -> None:
+        nonlocal elided
+        if elided is not None and not elided[0].used and groups:
+            extra = _elided(groups[-1], elided[1], elided[0])
+            if extra is not None:
+                groups.append(extra)
+        elided = None
+
     broken = False  # a conjunction or count since the last achievement
     for position, token in enumerate(clause):
         if token.kind == "field" and token.entry.adjacent:
@@ -206,11 +253,17 @@ def _groups_of_clause(text: str, clause: list[_Token]) -> list[_Group]:
                 continue
             token.used = True
             last = groups[-1] if groups else None
-            if last is not None and not broken and not _conflicts(last, entry.type, entry.fields):
+            if (
+                last is not None
+                and not broken
+                and not entry.converts
+                and not _conflicts(last, entry.type, entry.fields)
+            ):
                 _set_anchor_fields(last, entry.fields)
                 group = last
+                group.weak = group.weak and entry.weak
             else:
-                group = _Group(type=entry.type, start=token.start)
+                group = _Group(type=entry.type, start=token.start, weak=entry.weak, converts=entry.converts)
                 _set_anchor_fields(group, entry.fields)
                 groups.append(group)
             if any(isinstance(v, list) for v in entry.fields.values()):
@@ -218,16 +271,17 @@ def _groups_of_clause(text: str, clause: list[_Token]) -> list[_Group]:
             for word in active.values():
                 name = accepts_value(group.type, word.entry.field, word.entry.value)
                 if name and name not in group.fields:
-                    group.fields[name] = word.entry.value
-                    group.candidates.pop(name, None)
+                    _assign(group, name, word.entry.value)
                     word.used = True
             if pending_count is not None and group.count is None:
                 group.count = pending_count.count
                 pending_count.used = True
                 pending_count = None
+            elided, trail = None, []
             broken = False
         elif token.kind == "field":
             active[token.entry.field] = token
+            trail.append(token)
             last = groups[-1] if groups else None
             if last is not None and not broken and _refines(last, {token.entry.field: token.entry.value}):
                 last.fields["body"] = token.entry.value  # ISO/TC 22/SC 3
@@ -242,10 +296,15 @@ def _groups_of_clause(text: str, clause: list[_Token]) -> list[_Group]:
                 groups[-1].count = token.count
                 token.used = True
             else:
+                settle()
                 pending_count = token
+                if groups and groups[-1].count is not None and trail:
+                    elided = (token, list(trail))
+            trail = []
             broken = True
         elif token.kind == "conj":
             broken = True
+    settle()
     # a field word after the achievements it describes: 国标是我们牵头的
     for token in clause:
         if token.kind != "field" or token.used or token.entry.adjacent:
@@ -253,11 +312,61 @@ def _groups_of_clause(text: str, clause: list[_Token]) -> list[_Group]:
         for group in reversed([g for g in groups if g.start < token.start]):
             name = accepts_value(group.type, token.entry.field, token.entry.value)
             if name and name not in group.fields:
-                group.fields[name] = token.entry.value
-                group.candidates.pop(name, None)
+                _assign(group, name, token.entry.value)
                 token.used = True
                 break
+    for group in groups:  # 主持修订 2项，参与 1项: the second is a 修订 too
+        if group.source is not None:
+            for name, value in group.source.fields.items():
+                group.fields.setdefault(name, value)
     return groups
+
+
+def _merge_weak(groups: list[_Group]) -> list[_Group]:
+    """A bare 标准 with no level (标准前言里排名第一…，制定了一项行标) describes the levelled standard
+    the message names, when their facts agree: it adds its role/action/count to the nearest one."""
+    out = list(groups)
+    for weak in [g for g in groups if g.weak and g.type == "standard"]:
+        if "level" in weak.fields or weak.candidates.get("level"):
+            continue
+        targets = [
+            g
+            for g in out
+            if g is not weak
+            and g.type == "standard"
+            and not g.weak
+            and ("level" in g.fields or g.candidates.get("level"))
+            and all(g.fields.get(k, v) == v for k, v in weak.fields.items())
+            and (weak.count is None or g.count in (None, weak.count))
+        ]
+        if not targets:
+            continue
+        target = min(targets, key=lambda g: abs(g.start - weak.start))
+        for name, value in weak.fields.items():
+            target.fields.setdefault(name, value)
+            target.candidates.pop(name, None)
+        for name, options in weak.candidates.items():
+            if name not in target.fields:
+                target.candidates.setdefault(name, options)
+        target.count = target.count if target.count is not None else weak.count
+        out.remove(weak)
+    return out
+
+
+def _merge_conversions(groups: list[_Group]) -> list[_Group]:
+    """团体标准（后来）转化为国家标准: one standard, at the level it was converted to."""
+    out: list[_Group] = []
+    for group in groups:
+        source = next((g for g in reversed(out) if g.type == group.type), None)
+        if not group.converts or source is None:
+            out.append(group)
+            continue
+        for name, value in group.fields.items():
+            if name == "level" or name not in source.fields:
+                source.fields[name] = value
+                source.candidates.pop(name, None)
+        source.count = source.count if source.count is not None else group.count
+    return out
 
 
 def _fill_from_message(groups: list[_Group], tokens: list[_Token]) -> None:
@@ -278,8 +387,7 @@ def _fill_from_message(groups: list[_Group], tokens: list[_Token]) -> None:
             ]
             values = {repr(t.entry.value) for t in words}
             if len(values) == 1:
-                group.fields[fspec.name] = words[0].entry.value
-                group.candidates.pop(fspec.name, None)
+                _assign(group, fspec.name, words[0].entry.value)
                 for t in words:
                     t.used = True
 
@@ -379,16 +487,33 @@ def extract(message: str, today: dt.date | None = None) -> Extraction:
 
     tokens = _scan(text)
     groups: list[_Group] = []
+    held: _Token | None = None  # a count-only clause before any achievement: 3个产品，被评为…
     for clause in _clauses(text, tokens):
-        groups += _groups_of_clause(text, clause)
+        found = _groups_of_clause(text, clause)
+        if found:
+            if held is not None and found[0].count is None:
+                found[0].count, held.used = held.count, True
+            held = None
+        elif all(t.kind in ("count", "conj") for t in clause):
+            count = next((t for t in clause if t.kind == "count"), None)
+            previous = groups[-1] if groups else None
+            if count is not None and previous is not None and previous.count is None:
+                previous.count, count.used = count.count, True  # 市级领跑者，3个产品入选
+            elif count is not None and previous is None:
+                held = count
+        groups += found
+    groups = _merge_conversions(_merge_weak(groups))
     # a grade word alone (5A) names its achievement when nothing else does
     for token in tokens:
         implied = token.entry.implies if token.kind == "field" else None
-        if implied and not token.used and not any(g.type == implied for g in groups):
-            groups.append(
-                _Group(type=implied, fields={token.entry.field: token.entry.value}, start=token.start)
-            )
-            token.used = True
+        if not implied or token.used or any(g.type == implied for g in groups):
+            continue
+        if token.entry.implies_alone and groups:
+            continue
+        group = _Group(type=implied, start=token.start)
+        _assign(group, token.entry.field, token.entry.value)
+        groups.append(group)
+        token.used = True
     groups.sort(key=lambda g: g.start)
     _fill_from_message(groups, tokens)
     if len(groups) > MAX_ACHIEVEMENTS:

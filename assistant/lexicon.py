@@ -22,9 +22,11 @@ class Entry:
     type: str | None = None  # anchors: the achievement type
     fields: dict[str, Any] = field(default_factory=dict)  # anchors: values (a list = candidates)
     weak: bool = False
+    converts: bool = False  # anchors: 团标转化为国家标准 — re-levels the standard named before it
     field: str | None = None  # fields: the field name
-    value: Any = None
+    value: Any = None  # fields: one value, or a list of candidate values (制修订 → draft or revise)
     implies: str | None = None
+    implies_alone: bool = False  # `implies` only when the message names no achievement at all
     adjacent: bool = False  # applies only to an achievement named right after it
 
 
@@ -78,8 +80,9 @@ def lexicon() -> Lexicon:
                 Entry(
                     kind="field",
                     field=spec["field"],
-                    value=spec["value"],
+                    value=list(spec["values"]) if "values" in spec else spec["value"],
                     implies=spec.get("implies"),
+                    implies_alone=bool(spec.get("implies_alone")),
                     adjacent=bool(spec.get("adjacent")),
                 ),
             )
@@ -89,6 +92,7 @@ def lexicon() -> Lexicon:
             type=spec["type"],
             fields=dict(spec.get("fields") or {}),
             weak=bool(spec.get("weak")),
+            converts=bool(spec.get("converts")),
         )
         for phrase in spec["phrases"]:
             key = normalise(str(phrase))

@@ -19,6 +19,10 @@ class AchievementFacts(BaseModel):
     count: int | None = None
     achieved: str | None = None  # when it was obtained, as said: "2021", "2022-06"
     said: str | None = None  # the user's words for an open-type achievement (省长质量奖)
+    # fields the user left open that the city's clause pays alike for every value (郑州 制(修)订,
+    # 佛山 any 领跑者 level): filled so the calculator can run, never asked, re-checked each turn.
+    # name -> the candidate values the user's words allowed, or None (the field was not named)
+    same_for: dict[str, list[Any] | None] = Field(default_factory=dict)
 
 
 class LooseField(BaseModel):
