@@ -199,7 +199,8 @@ def render_estimate(
                     else _uncovered_notes(item, others)
                 ),
                 "instead": others,
-                "extra": (extra_notes or {}).get(item.input_index, []) + (_same_for_notes(fact) if fact else []),
+                "extra": (extra_notes or {}).get(item.input_index, [])
+                + (_same_for_notes(fact) if fact else []),
             }
         )
     return render("chat_estimate.j2", est=est, rows=rows, notices=notices)

@@ -206,15 +206,15 @@ def _supported(clause: list[_Token]) -> bool:
     )
 
 
-def _elided(last: _Group, words: list[_Token], count: _Token) -> _Group | None:
-    """行业标准 主持修订 2项，参与修订 1项: a count after other field words, with no achievement of its
-    own, is one more of the achievement named before, with those fields changed."""
+def _elided(last: _Group, words: list[_Token], count: _Token, differ: bool = True) -> _Group | None:
+    """行业标准 主持修订 2项，参与修订 1项: a count after field words, with no achievement of its own,
+    is one more of the achievement named next to it, with those fields (that must differ) changed."""
     fields = {}
     for word in words:
         name = accepts_value(last.type, word.entry.field, word.entry.value)
         if name and not isinstance(word.entry.value, list):
             fields[name] = word.entry.value
-    if not fields or all(last.fields.get(k) == v for k, v in fields.items()):
+    if not fields or (differ and all(last.fields.get(k) == v for k, v in fields.items())):
         return None
     group = _Group(
         type=last.type, fields={**last.fields, **fields}, start=count.start, count=count.count, source=last
@@ -231,15 +231,8 @@ def _groups_of_clause(text: str, clause: list[_Token]) -> list[_Group]:
     active: dict[str, _Token] = {}  # field word seen in this clause, by field
     pending_count: _Token | None = None
     trail: list[_Token] = []  # field words since the last achievement or count
-    elided: tuple[_Token, list[_Token]] | None = None  # a count that may be 参与修订 1项
-
-    def settle() -> None:
-        nonlocal elided
-        if elided is not None and not elided[0].used and groups:
-            extra = _elided(groups[-1], elided[1], elided[0])
-            if extra is not None:
-                groups.append(extra)
-        elided = None
+    # counts not yet placed, with the field words before each: 主持修订2项、参与修订1项(行业标准)
+    waiting: list[tuple[_Token, list[_Token]]] = []
 
     broken = False  # a conjunction or count since the last achievement
     for position, token in enumerate(clause):
@@ -265,6 +258,10 @@ def _groups_of_clause(text: str, clause: list[_Token]) -> list[_Group]:
             else:
                 group = _Group(type=entry.type, start=token.start, weak=entry.weak, converts=entry.converts)
                 _set_anchor_fields(group, entry.fields)
+                for count, words in waiting[:-1]:  # 主持修订2项、参与修订1项行业标准: the first ones too
+                    earlier = _elided(group, words, count, differ=False)
+                    if earlier is not None:
+                        groups.append(earlier)
                 groups.append(group)
             if any(isinstance(v, list) for v in entry.fields.values()):
                 group.said = text[token.start : token.end]
@@ -277,7 +274,7 @@ def _groups_of_clause(text: str, clause: list[_Token]) -> list[_Group]:
                 group.count = pending_count.count
                 pending_count.used = True
                 pending_count = None
-            elided, trail = None, []
+            waiting, trail = [], []
             broken = False
         elif token.kind == "field":
             active[token.entry.field] = token
@@ -296,15 +293,16 @@ def _groups_of_clause(text: str, clause: list[_Token]) -> list[_Group]:
                 groups[-1].count = token.count
                 token.used = True
             else:
-                settle()
                 pending_count = token
-                if groups and groups[-1].count is not None and trail:
-                    elided = (token, list(trail))
+                waiting.append((token, list(trail)))
             trail = []
             broken = True
         elif token.kind == "conj":
             broken = True
-    settle()
+    for count, words in waiting:  # 行业标准 主持修订2项 参与修订1项: one more of the one named before
+        extra = _elided(groups[-1], words, count) if groups and not count.used else None
+        if extra is not None:
+            groups.append(extra)
     # a field word after the achievements it describes: 国标是我们牵头的
     for token in clause:
         if token.kind != "field" or token.used or token.entry.adjacent:

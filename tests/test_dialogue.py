@@ -364,3 +364,65 @@ def test_chat_suite_scores_at_least_95_percent() -> None:
 
     report = run_suites("chat")
     assert report["suites"]["chat"]["accuracy"] >= 0.95, report["failures"][:5]
+
+
+# ---------------------------------------------------------------- facts the city's clause does not depend on
+@pytest.mark.parametrize(
+    ("message", "amount", "said"),
+    [
+        ("郑州 主导制修订国家标准一项 奖励多少", 1_000_000, "制定、修订"),  # 10. 制(修)订: one amount
+        ("郑州的，承担的国家标准是我们主要起草的，奖多少", 1_000_000, "制定、修订"),
+        ("北京，我们制定了一项国家标准，补多少", 300_000, "主导、参与"),  # 第三章: 前三位起草单位
+        ("佛山 通过标准领跑者评定了 能拿多少补助", 100_000, "国家级、省级、市级"),
+        (
+            "佛山 承担国际标准化组织秘书处，补多少",
+            500_000,
+            "技术委员会（TC）、分技术委员会（SC）、工作组（WG）",
+        ),
+    ],
+)
+def test_a_fact_the_clause_pays_alike_is_not_asked(message: str, amount: int, said: str) -> None:
+    got = ask(message)
+    assert got["follow_up"] is None
+    assert got["estimate"]["items"][0]["amount_yuan"] == amount
+    assert f"未区分{said}" in got["answer"]
+    assert_no_invented_amount(got)
+
+
+def test_zhixiuding_is_asked_where_the_amounts_differ_and_rechecked_when_the_city_changes() -> None:
+    got = ask("天津，我们主导制修订了一项国家标准，能资助多少")
+    assert got["follow_up"] == "是制定新标准还是修订已有标准？"  # no redundant (可能是：制定、修订)
+    assert ask("修订", got["session_id"])["estimate"]["items"][0]["amount_yuan"] == 40_000
+
+    first = ask("郑州 主导制修订国家标准一项")
+    assert first["follow_up"] is None
+    moved = ask("换成天津呢", first["session_id"])
+    assert moved["follow_up"] and "制定新标准还是修订" in moved["follow_up"]
+    assert moved["estimate"] is None
+
+
+def test_whatif_zhixiuding_reopens_the_action() -> None:
+    first = ask("天津 主导制定国家标准")
+    again = ask("那如果是制修订呢", first["session_id"])
+    assert again["follow_up"] and "制定新标准还是修订" in again["follow_up"]
+
+
+@pytest.mark.parametrize(
+    ("message", "amount"),
+    [
+        ("天津市级企业标准领跑者，我们有3个产品入选，一共能拿多少", 90_000),
+        ("天津 被确定为国家级企业标准“领跑者”，涉及2个标准项目，能资助多少", 120_000),
+        ("临沂 新承担国际标准化组织的工作组（WG）工作，能激励多少", 300_000),
+        ("我司注册在山东威海，作为标准前言里排名第一的起草单位，新制定了一项行标，资助上限是多少？", 200_000),
+        ("郑州 我们是河南省标准化专业技术委员会秘书处承担单位", 200_000),
+    ],
+)
+def test_independent_questions_are_answered(message: str, amount: int) -> None:
+    got = ask(message)
+    assert got["follow_up"] is None
+    assert got["estimate"]["total_yuan"] == amount
+
+
+def test_elided_second_standard_is_its_own_item() -> None:
+    got = ask("威海 行业标准 主持修订 2项 参与修订 1项")
+    assert [i["amount_yuan"] for i in got["estimate"]["items"]] == [200_000, 30_000]

@@ -229,3 +229,117 @@ def test_english_is_understood_a_little() -> None:
 def test_helpers() -> None:
     assert chinese_number("十") == 10 and chinese_number("两") == 2 and chinese_number("二十三") == 23
     assert normalise("  主导 制定 “国标” ") == "主导制定国标"
+
+
+# ---------------------------------------------------------------- phrasings found by the independent eval set
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        # a clause that is only a count counts the achievement next to it
+        ("天津市级企业标准领跑者，我们有3个产品入选", [("standard_leader", {"level": "municipal"}, 3)]),
+        ("我们有3个产品，被评为天津市级领跑者", [("standard_leader", {"level": "municipal"}, 3)]),
+        ("被确定为国家级企业标准领跑者，涉及2个标准项目", [("standard_leader", {"level": "national"}, 2)]),
+        (
+            "威海，国家标准主持制定，两个",
+            [("standard", {"level": "national", "role": "lead", "action": "draft"}, 2)],
+        ),
+        # 国标x2 / 行标×3
+        (
+            "国标x1（主导制定），行标x2（主导制定）",
+            [
+                ("standard", {"level": "national", "role": "lead", "action": "draft"}, 1),
+                ("standard", {"level": "industry", "role": "lead", "action": "draft"}, 2),
+            ],
+        ),
+        # a bare 标准 (标准前言) describes the levelled standard of the message
+        (
+            "作为标准前言里排名第一的起草单位，新制定了一项行标",
+            [("standard", {"level": "industry", "role": "lead", "action": "draft"}, 1)],
+        ),
+        # 团体标准转化为国家标准 is one standard, at the level it was converted to
+        (
+            "我们主办了团体标准后来转化为国家标准了，我们是主导单位，制定",
+            [("standard", {"level": "national", "role": "lead", "action": "draft"}, None)],
+        ),
+        (
+            "团标，后来转化为国标了，我们是第一起草单位，制定",
+            [("standard", {"level": "national", "role": "lead", "action": "draft"}, None)],
+        ),
+        # a committee body named alone is a secretariat
+        (
+            "新承担国际标准化组织的工作组（WG）工作",
+            [("tc_secretariat", {"scope": "international", "body": "WG"}, None)],
+        ),
+        ("新承担国际标准化组织工作组", [("tc_secretariat", {"scope": "international", "body": "WG"}, None)]),
+        # 标准化专业技术委员会 (word order of many province names)
+        (
+            "河南省标准化专业技术委员会秘书处",
+            [("tc_secretariat", {"scope": "provincial", "body": "TC"}, None)],
+        ),
+        (
+            "山东省标准化专业技术委员会的分技术委员会(SC)秘书处",
+            [("tc_secretariat", {"scope": "provincial", "body": "SC"}, None)],
+        ),
+        # 行业标准 主持修订 2项 参与修订 1项: the second part names no standard of its own
+        (
+            "行业标准 主持修订 2项 参与修订 1项",
+            [
+                ("standard", {"level": "industry", "role": "lead", "action": "revise"}, 2),
+                ("standard", {"level": "industry", "role": "participate", "action": "revise"}, 1),
+            ],
+        ),
+        (
+            "行业标准 主持修订 2项 参与 1项",
+            [
+                ("standard", {"level": "industry", "role": "lead", "action": "revise"}, 2),
+                ("standard", {"level": "industry", "role": "participate", "action": "revise"}, 1),
+            ],
+        ),
+        (
+            "主持修订2项、参与修订1项行业标准",
+            [
+                ("standard", {"level": "industry", "role": "lead", "action": "revise"}, 2),
+                ("standard", {"level": "industry", "role": "participate", "action": "revise"}, 1),
+            ],
+        ),
+        # words and codes
+        (
+            "排名第2的起草单位 制定国标",
+            [("standard", {"level": "national", "role": "participate", "action": "draft"}, None)],
+        ),
+        ("承担的国家标准是我们主要起草的", [("standard", {"level": "national", "role": "lead"}, None)]),
+        ("牵头编了一个团标", [("standard", {"level": "group", "role": "lead", "action": "draft"}, 1)]),
+        (
+            "主导制定GB 12345-2023",
+            [("standard", {"level": "national", "role": "lead", "action": "draft"}, None)],
+        ),
+        ("拿了省级领跑着", [("standard_leader", {"level": "provincial"}, None)]),
+        ("承担省级标准化示范区建设", [("pilot_project", {"level": "provincial"}, None)]),
+        ("中国标准被国外标准引用 我们是主导单位", [("standard_adopted_abroad", {"role": "lead"}, None)]),
+        (
+            "参与制定山东省制造业团体标准建设试点项目涉及的团体标准",
+            [("standard", {"level": "group", "role": "participate", "action": "draft"}, None)],
+        ),
+    ],
+)
+def test_independent_phrasings(message: str, expected: list) -> None:
+    assert facts(message) == expected
+
+
+def test_dbxx_local_standard_codes_leave_the_level_to_the_city() -> None:
+    [std] = extract("主持制定DB37/T 1234", TODAY).achievements
+    assert std.candidates == {"level": ["provincial", "municipal"]}
+
+
+@pytest.mark.parametrize("word", ["制修订", "制(修)订", "制（修）订", "制定或修订"])
+def test_zhixiuding_names_both_actions_as_candidates(word: str) -> None:
+    [std] = extract(f"主导{word}了一项国家标准", TODAY).achievements
+    assert std.fields == {"level": "national", "role": "lead"}
+    assert std.candidates == {"action": ["draft", "revise"]}
+    out = extract(f"是{word}", TODAY)
+    assert (out.loose[0].field, out.loose[0].value) == ("action", ["draft", "revise"])
+
+
+def test_a_committee_word_does_not_add_a_secretariat_to_other_achievements() -> None:
+    got = facts("我们参加了国家标准起草工作组，是第二起草单位，制定")
+    assert got == [("standard", {"level": "national", "role": "participate", "action": "draft"}, None)]
