@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from knowledge.embeddings import Embedder
+from knowledge.passage_vectors import cached_vectors
 from knowledge.settings import RetrievalSettings
 from subsidy.errors import UserInputError
 
@@ -67,6 +68,7 @@ class SyncReport:
     recovered: str | None = None  # why a damaged store was wiped
     seconds: float = 0.0
     embedded_ids: list[str] = field(default_factory=list)
+    from_shipped: int = 0  # vectors taken from the shipped passage-vector file, not computed
     location: str = ""
     collection: str = ""
     model_id: str = ""
@@ -84,6 +86,11 @@ class SyncReport:
         return (
             f"{how} {self.total} articles in {self.seconds:.1f} s: {self.added} added, {self.updated} re-embedded, "
             f"{self.relabelled} metadata updated, {self.deleted} removed, {self.unchanged} unchanged"
+            + (
+                f" ({self.from_shipped} vectors from the shipped passage-vector file)"
+                if self.from_shipped
+                else ""
+            )
         )
 
 
@@ -124,6 +131,8 @@ class VectorStore:
         self._client: Any = None
         self._collection: Any = None
         self.recovered: str | None = None
+        # take vectors from knowledge/data/passage-vectors-*.npz when the content hash matches
+        self.use_shipped_vectors = True
         _quiet_chroma()
 
     # ---- opening -------------------------------------------------------------------------
@@ -309,8 +318,12 @@ class VectorStore:
                 report.relabelled = len(relabel)
             if progress:
                 progress(0, len(to_embed))
+            shipped = cached_vectors(model_id) if self.use_shipped_vectors else {}
             for done, batch in _batches(to_embed, EMBED_BATCH):
-                vectors = self.embedder.embed_passages([e.passage for e, _ in batch])
+                fresh = [e.passage for e, h in batch if h not in shipped]
+                computed = iter(self.embedder.embed_passages(fresh) if fresh else [])
+                vectors = np.stack([shipped[h] if h in shipped else next(computed) for _, h in batch])
+                report.from_shipped += sum(1 for _, h in batch if h in shipped)
                 self.collection.upsert(
                     ids=[e.id for e, _ in batch],
                     embeddings=vectors,

@@ -1,12 +1,19 @@
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "knowledge" / "seeds"
+
+# Tests never touch the user's data dir: one throwaway SUBSIDY_DATA_DIR for the whole session
+# (tests that need their own set it again with monkeypatch).
+SESSION_DATA_DIR = Path(tempfile.mkdtemp(prefix="subsidy-tests-"))
+os.environ["SUBSIDY_DATA_DIR"] = str(SESSION_DATA_DIR)
 
 
 def squash(text: str) -> str:

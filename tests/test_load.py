@@ -59,16 +59,24 @@ def free_port() -> int:
 
 
 def shared_index_data_dir(path: Path) -> Path:
-    """A fresh SUBSIDY_DATA_DIR (sessions, transcripts) that reuses the machine's retrieval index.
+    """A fresh SUBSIDY_DATA_DIR (sessions, transcripts) that reuses the test session's retrieval index.
 
-    Building the index takes minutes; the tests are about the service, so the chroma folder
-    of the default data dir is linked in (created there if it is still missing).
+    The index of the session data dir (tests/conftest.py) is built once (seconds: the shipped
+    passage vectors) and linked in, so each server starts with an existing index.
     """
-    from knowledge.settings import default_data_dir
+    from knowledge.search import build_index
+    from tests.conftest import SESSION_DATA_DIR
 
     path.mkdir(parents=True, exist_ok=True)
-    shared = default_data_dir() / "chroma"
-    shared.mkdir(parents=True, exist_ok=True)
+    shared = SESSION_DATA_DIR / "chroma"
+    if not shared.exists():
+        previous = os.environ.get("SUBSIDY_DATA_DIR")
+        os.environ["SUBSIDY_DATA_DIR"] = str(SESSION_DATA_DIR)
+        try:
+            build_index(notify=lambda message: None)
+        finally:
+            if previous is not None:
+                os.environ["SUBSIDY_DATA_DIR"] = previous
     link = path / "chroma"
     if not link.exists():
         link.symlink_to(shared, target_is_directory=True)

