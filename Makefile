@@ -25,6 +25,7 @@ install-test: $(VENV)/.test-installed
 
 ## make run: install into .venv, build the retrieval index if missing, serve the web UI + API
 run: install
+	$(BIN)/subsidy index
 	$(BIN)/subsidy serve --host $(HOST) --port $(PORT)
 
 ## make test: install the test dependencies, lint, and run the whole test suite
