@@ -476,19 +476,19 @@ def test_search_errors_name_the_field(client, fake_search, params, field):
     assert response.json()["field"] == field
 
 
-def test_real_search_when_the_index_is_there(client):
-    pytest.importorskip("knowledge.search")
-    from knowledge.settings import load_settings
+def test_real_search_through_the_api(client, tmp_path, monkeypatch):
+    from knowledge.search import reset_searcher
+    from tests.test_load import shared_index_data_dir
 
-    if not load_settings().chroma_dir.exists():
-        pytest.skip("no retrieval index built here yet (`subsidy index` builds it)")
+    monkeypatch.setenv("SUBSIDY_DATA_DIR", str(shared_index_data_dir(tmp_path / "data")))
+    reset_searcher()
     response = client.get("/api/search", params={"q": "天津 主导制定国家标准 资助", "k": 5})
-    if response.status_code == 503:
-        pytest.skip("retrieval index not available here")
     assert response.status_code == 200, response.text
     hits = response.json()
     assert 1 <= len(hits) <= 5
     assert all(set(h) >= {"document", "article", "city", "text", "score"} for h in hits)
+    assert any(h["city"] == "tianjin" and "第七条" in h["article"] for h in hits)
+    reset_searcher()
 
 
 def test_serve_with_a_bad_setting_is_one_line(tmp_path):
