@@ -106,8 +106,13 @@ def compare_tokenizers(
 def _load_default_cases() -> list[dict[str, Any]]:
     from importlib import resources
 
-    text = resources.files("eval").joinpath("cases/retrieval.jsonl").read_text(encoding="utf-8")
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
+    folder = resources.files("eval").joinpath("cases")
+    files = sorted(
+        p for p in folder.iterdir() if p.name.startswith("retrieval") and p.name.endswith(".jsonl")
+    )
+    return [
+        json.loads(line) for p in files for line in p.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:

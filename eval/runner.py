@@ -48,12 +48,13 @@ class Transport:
 
         return chat_turn(message, session_id=session_id, as_of=as_of).model_dump(mode="json")
 
-    def search(self, query: str, k: int) -> list[dict[str, Any]]:
+    def search(self, query: str, k: int, city: str | None = None) -> list[dict[str, Any]]:
         if self.url:
-            return self._http("GET", "/api/search?" + urllib.parse.urlencode({"q": query, "k": k}))
+            params = {"q": query, "k": k, **({"city": city} if city else {})}
+            return self._http("GET", "/api/search?" + urllib.parse.urlencode(params))
         from knowledge.search import search
 
-        return [h.model_dump(mode="json") for h in search(query, k=k)]
+        return [h.model_dump(mode="json") for h in search(query, k=k, city=city)]
 
 
 def _groups_of(case: Case) -> list[str]:
@@ -147,7 +148,9 @@ def run_retrieval(cases: list[Case], transport: Transport) -> tuple[dict[str, An
     failures = []
     for case in cases:
         try:
-            problems = judge_retrieval(case.data, transport.search(case.data["query"], 5))
+            problems = judge_retrieval(
+                case.data, transport.search(case.data["query"], 5, case.data.get("city"))
+            )
         except Exception as err:
             problems = [f"error: {err}"[:300]]
         if problems:

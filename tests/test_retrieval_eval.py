@@ -14,7 +14,7 @@ from eval.retrieval_suite import first_match, run_retrieval_suite
 from knowledge.corpus import load_articles, load_documents
 from tests.test_search import build_session_index
 
-CASES_PATH = Path(__file__).resolve().parents[1] / "eval" / "cases" / "retrieval.jsonl"
+CASES_PATHS = sorted((Path(__file__).resolve().parents[1] / "eval" / "cases").glob("retrieval*.jsonl"))
 MONEY_DOCUMENTS = {
     "beijing-subsidy-measures",
     "tianjin-subsidy-measures",
@@ -39,7 +39,12 @@ def squash(text: str) -> str:
 
 @pytest.fixture(scope="module")
 def cases() -> list[dict]:
-    return [json.loads(line) for line in CASES_PATH.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [
+        json.loads(line)
+        for path in CASES_PATHS
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
 
 
 def expected_articles(case: dict) -> list:
@@ -56,7 +61,7 @@ def test_cases_are_well_formed(cases: list[dict]) -> None:
     assert len(cases) >= 70
     assert [c["id"] for c in cases] == sorted({c["id"] for c in cases})
     assert all(c["id"].startswith("ret-") for c in cases)
-    assert len(load_cases([CASES_PATH], suite="retrieval")) == len(cases)  # the eval runner's schema
+    assert len(load_cases(CASES_PATHS, suite="retrieval")) == len(cases)  # the eval runner's schema
     for case in cases:
         assert case["query"].strip() and case["why"].strip()
         assert squash(case["expect_text_has"]) not in squash(case["query"]), case["id"]  # not copied
