@@ -77,3 +77,13 @@ def test_eval_diff_shows_changed_cases(calc_report, tmp_path):
 def test_eval_bad_input_is_one_line(args, needle):
     proc = run_cli(*args)
     assert proc.returncode != 0 and needle in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_eval_all_suites_pass_through_the_command_line():
+    proc = run_cli("eval", "--suite", "all", "--json")
+    assert proc.returncode == 0, proc.stderr[-800:]
+    suites = json.loads(proc.stdout)["suites"]
+    assert set(suites) == {"calc", "chat", "retrieval"}
+    assert suites["calc"]["accuracy"] == 1.0
+    assert suites["chat"]["accuracy"] >= 0.95 and suites["chat"]["total"] >= 100
+    assert suites["retrieval"]["recall_at_5"] >= 0.95 and suites["retrieval"]["total"] >= 60
