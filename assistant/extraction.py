@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from assistant.chinese_numerals import DIGITS
 from assistant.lexicon import lexicon, normalise
 from assistant.models import AchievementFacts, Extraction, LooseField
 
@@ -26,19 +27,7 @@ MAX_CHARS = 4000  # longer messages are read up to here
 MAX_ACHIEVEMENTS = 10
 
 _CJK = r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]"
-_CN_DIGITS = {
-    "零": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
+_CN_DIGITS = DIGITS
 _COUNT = re.compile(
     r"(?<![第\d])(各)?(\d{1,3}|[一二两三四五六七八九十]{1,3})\s*(?:项|个(?!月)|部|份|件|本|次(?!性)|套)"
     r"|(?<![a-z0-9])(各)?[x×*]\s*(\d{1,3})(?![\d.])"  # 国标x2, 行标×3

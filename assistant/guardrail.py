@@ -11,27 +11,15 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
+from assistant.chinese_numerals import DIGITS, UNITS
 from calculators.models import Citation, Estimate
 
 _ARABIC = re.compile(r"\d[\d,，]*(?:\.\d+)?")
 _MONEY = re.compile(r"(\d[\d,，]*(?:\.\d+)?|[零〇一二两三四五六七八九十百千万]+)\s*(万元|万|千元|元)")
 _ARTICLE = re.compile(r"第[零〇一二三四五六七八九十百\d]+[条章]")
 _TITLE = re.compile(r"《([^》]{2,80})》")
-_CN = {
-    "零": 0,
-    "〇": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
-_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+_CN = DIGITS
+_CN_UNITS = UNITS
 
 
 def chinese_to_int(text: str) -> int | None:

@@ -191,7 +191,7 @@ async def api_chat(body: ChatRequest, request: Request) -> Response:
 async def api_search(
     request: Request,
     q: str = Query(..., description="the query"),
-    k: int = Query(5, description="number of hits (clamped to 1..50)"),
+    k: int = Query(5, ge=1, description="number of hits: at least 1; more than 50 is cut to 50"),
     city: str | None = Query(None, description="only this city's documents (any spelling)"),
 ) -> Response:
     check_message(q, settings_of(request).max_message_chars, field="q")
@@ -200,7 +200,7 @@ async def api_search(
     except ImportError as err:
         log.error("retrieval unavailable: %s", err)
         raise HTTPException(status_code=503, detail="retrieval is not available") from None
-    hits = await run_in_threadpool(search, q, k=max(1, min(50, k)), city=city or None)
+    hits = await run_in_threadpool(search, q, k=min(50, k), city=city or None)
     return json_response("[" + ",".join(hit.model_dump_json() for hit in hits) + "]")
 
 
