@@ -57,6 +57,17 @@ class Transport:
         return [h.model_dump(mode="json") for h in search(query, k=k, city=city)]
 
 
+def _tally(total: int, failed: int, score_name: str) -> dict[str, Any]:
+    """A suite's line of the Report: total, passed, failed and its score (share passed)."""
+    passed = total - failed
+    return {
+        "total": total,
+        "passed": passed,
+        "failed": failed,
+        score_name: round(passed / total, 4) if total else 1.0,
+    }
+
+
 def _groups_of(case: Case) -> list[str]:
     """city id × achievement type keys a calc case counts under (one per type it contains)."""
     from knowledge.regions import resolve_region
@@ -89,13 +100,7 @@ def run_calc(cases: list[Case], transport: Transport) -> tuple[dict[str, Any], l
                     "got": "; ".join(problems),
                 }
             )
-    passed = len(cases) - len(failures)
-    summary = {
-        "total": len(cases),
-        "passed": passed,
-        "failed": len(failures),
-        "accuracy": round(passed / len(cases), 4) if cases else 1.0,
-    }
+    summary = _tally(len(cases), len(failures), "accuracy")
     return summary, failures, groups
 
 
@@ -117,13 +122,7 @@ def run_chat(cases: list[Case], transport: Transport) -> tuple[dict[str, Any], l
             failures.append(
                 {"suite": "chat", "id": case.id, "expected": data.get("why", ""), "got": "; ".join(problems)}
             )
-    passed = len(cases) - len(failures)
-    return {
-        "total": len(cases),
-        "passed": passed,
-        "failed": len(failures),
-        "accuracy": round(passed / len(cases), 4) if cases else 1.0,
-    }, failures
+    return _tally(len(cases), len(failures), "accuracy"), failures
 
 
 def run_retrieval(cases: list[Case], transport: Transport) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -162,13 +161,7 @@ def run_retrieval(cases: list[Case], transport: Transport) -> tuple[dict[str, An
                     "got": problems[0],
                 }
             )
-    passed = len(cases) - len(failures)
-    return {
-        "total": len(cases),
-        "passed": passed,
-        "failed": len(failures),
-        "recall_at_5": round(passed / len(cases), 4) if cases else 1.0,
-    }, failures
+    return _tally(len(cases), len(failures), "recall_at_5"), failures
 
 
 def run_suites(
