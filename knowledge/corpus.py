@@ -36,6 +36,9 @@ class Document:
     validity_quote: str | None  # the verbatim sentence stating the validity
     has_amounts: bool  # sets money amounts (the nine subsidy documents)
     note: str | None
+    # another document with the same text (the compilation reprints seed 004): it is listed, but
+    # only the other copy is searched, so one clause never fills two of the top hits
+    same_text_as: str | None
     line_start: int  # 1-based lines of the seed
     line_end: int
 
@@ -82,6 +85,13 @@ def load_documents() -> tuple[Document, ...]:
 def load_articles() -> tuple[Article, ...]:
     """Every article, grouped by document in corpus order, in text order within a document."""
     return tuple(Article(**json.loads(line)) for line in _data("articles.jsonl").splitlines() if line)
+
+
+@cache
+def searchable_articles() -> tuple[Article, ...]:
+    """The retrieval units: every article but those of a reprint (`same_text_as`)."""
+    reprints = {doc.id for doc in load_documents() if doc.same_text_as}
+    return tuple(a for a in load_articles() if a.document_id not in reprints)
 
 
 @cache

@@ -20,7 +20,9 @@ every TOC entry); the two TOC entries numbered 20 are distinct documents (20a, 2
 
 What the parser takes from document_meta.yaml (hand-curated, reviewed like code): the id, the
 region, the issuer, the validity sentence and the dates it states, `has_amounts`, and a
-publication date where the （发布时间：…） line is missing or gives no year. It checks that every
+publication date where the （发布时间：…） line is missing or gives no year, and `same_text_as` for a
+document that reprints another (the compilation's #9 is seed 004: listed, but only seed 004 is
+searched). It checks that every
 validity quote is verbatim in its document and that a curated publication date agrees with
 the date line when there is one.
 
@@ -94,6 +96,7 @@ DOCUMENT_FIELDS = (
     "validity_quote",
     "has_amounts",
     "note",
+    "same_text_as",
     "line_start",
     "line_end",
 )
@@ -112,6 +115,7 @@ META_FIELDS = {
     "has_amounts",
     "units",
     "note",
+    "same_text_as",
 }
 
 # ---------------------------------------------------------------- text helpers
@@ -733,6 +737,7 @@ def make_document(
         "validity_quote": quote,
         "has_amounts": bool(meta.get("has_amounts", False)),
         "note": meta.get("note"),
+        "same_text_as": meta.get("same_text_as"),
         "line_start": start,
         "line_end": end,
     }
@@ -787,6 +792,11 @@ def build() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
             )
         )
         articles += articles_for(entry["id"], lines, start, end, entry.get("units"))
+    ids = {d["id"] for d in documents}
+    for doc in documents:
+        twin = doc["same_text_as"]
+        if twin is not None and (twin not in ids or twin == doc["id"]):
+            raise ValueError(f"{doc['id']}: same_text_as {twin!r} is not another document")
     return documents, articles
 
 

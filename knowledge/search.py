@@ -39,7 +39,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from knowledge.bm25_index import DEFAULT_TOKENIZER, BM25Index
-from knowledge.corpus import Article, Document, load_articles, load_documents
+from knowledge.corpus import Article, Document, load_documents, searchable_articles
 from knowledge.embeddings import Embedder, get_embedder
 from knowledge.regions import all_regions, resolve_region
 from knowledge.settings import RetrievalSettings, load_settings
@@ -215,7 +215,7 @@ class Searcher:
         self.settings = settings
         self.weights = weights
         self.documents = {doc.id: doc for doc in load_documents()}
-        self.articles = list(articles if articles is not None else load_articles())
+        self.articles = list(articles if articles is not None else searchable_articles())
         self.position = {a.id: i for i, a in enumerate(self.articles)}
         self.region_ids = np.array([region_key(self.documents[a.document_id]) for a in self.articles])
         self.embedder = embedder or get_embedder(settings.embedding_model)

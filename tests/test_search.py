@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from knowledge.corpus import load_articles
+from knowledge.corpus import load_articles, load_documents, searchable_articles
 from knowledge.embeddings import get_embedder
 from knowledge.search import MAX_K, Searcher, reset_searcher, search
 from knowledge.settings import RetrievalSettings
@@ -49,9 +49,11 @@ def build_session_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
         patch.delenv("CHROMA_PORT", raising=False)
         reset_searcher()
         report = build_index(notify=lambda message: None)
-        assert report.added + report.unchanged + report.updated + report.relabelled == len(load_articles())
+        assert report.added + report.unchanged + report.updated + report.relabelled == len(
+            searchable_articles()
+        )
         if not reuse:
-            assert report.added == len(load_articles())
+            assert report.added == len(searchable_articles())
         _session_index["dir"] = data_dir
     return _session_index["dir"]
 
@@ -109,6 +111,18 @@ def test_finds_known_articles(search_index: Path, query: str, city: str, article
     assert any(h.city == city and h.article == article and snippet in h.text for h in hits), [
         (h.city, h.article) for h in hits
     ]
+
+
+def test_a_reprinted_document_is_searched_once(search_index: Path) -> None:
+    """The compilation reprints the 团体标准 opinions (seed 004): one copy fills the hits, not two."""
+    reprints = {d.id: d.same_text_as for d in load_documents() if d.same_text_as}
+    assert reprints == {"national-09-group-standards-opinions": "group-standards-opinions"}
+    hits = search("团体标准规范优质发展的主要目标是什么", k=10)
+    documents = {h.article_id.split("#")[0] for h in hits}
+    assert "group-standards-opinions" in documents
+    assert not documents & set(reprints), [(h.document, h.article) for h in hits]
+    labels = [(h.article_id.split("#")[0], h.article) for h in hits]
+    assert len(labels) == len(set(labels))
 
 
 def test_hit_has_the_contract_fields(search_index: Path) -> None:
@@ -212,7 +226,7 @@ def test_cli_unusable_data_dir_is_one_line(tmp_path: Path) -> None:
 def test_cli_index_second_run_skips_everything(index_env: dict[str, str]) -> None:
     done = run_cli("index", env=index_env)
     assert done.returncode == 0, done.stderr
-    total = len(load_articles())
+    total = len(searchable_articles())
     assert f"0 added, 0 re-embedded, 0 metadata updated, 0 removed, {total} unchanged" in done.stdout
 
 
