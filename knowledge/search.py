@@ -43,6 +43,7 @@ from knowledge.corpus import Article, Document, load_documents, searchable_artic
 from knowledge.embeddings import Embedder, get_embedder
 from knowledge.regions import all_regions, resolve_region
 from knowledge.settings import RetrievalSettings, load_settings
+from knowledge.simplified import to_simplified
 from knowledge.vector_store import (
     IndexEntry,
     IndexUnavailableError,
@@ -129,7 +130,8 @@ def passage_for(article: Article, doc: Document) -> str:
 
 
 def lexical_text(article: Article, doc: Document) -> str:
-    return "\n".join(part for part in (doc.title, article.heading, article.text) if part)
+    """What BM25 indexes: title, headings and text, in simplified characters like the queries."""
+    return to_simplified("\n".join(part for part in (doc.title, article.heading, article.text) if part))
 
 
 def index_entries(articles: Sequence[Article], documents: dict[str, Document]) -> list[IndexEntry]:
@@ -313,7 +315,7 @@ class Searcher:
         mode: Mode = "hybrid",
         weights: FusionWeights | None = None,
     ) -> list[Hit]:
-        query = clean_query(query)
+        query = to_simplified(clean_query(query))  # 臨沂 finds 临沂; hits keep the verbatim text
         k = clamp_k(k)
         city_id = resolve_city(city)
         w = weights or self.weights

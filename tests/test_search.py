@@ -125,6 +125,13 @@ def test_a_reprinted_document_is_searched_once(search_index: Path) -> None:
     assert len(labels) == len(set(labels))
 
 
+def test_traditional_characters_find_what_simplified_ones_find(search_index: Path) -> None:
+    simplified = search("临沂 企业标准领跑者 奖励", k=3)
+    traditional = search("臨沂 企業標準領跑者 獎勵", k=3)
+    assert [h.article_id for h in traditional] == [h.article_id for h in simplified]
+    assert traditional[0].city == "linyi"
+
+
 def test_hit_has_the_contract_fields(search_index: Path) -> None:
     hit = search("企业标准领跑者制度", k=1)[0]
     data = hit.model_dump(mode="json")
