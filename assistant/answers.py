@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -12,24 +11,12 @@ import jinja2
 from assistant.lexicon import lexicon
 from assistant.models import AchievementFacts
 from calculators.models import Citation, Estimate, Item
+from subsidy import money
 
 QUOTE_CHARS = 110
 MAX_NOTES = 6  # conditions shown per item; the citations carry the rest
 MAX_SOURCES = 6
 _MONEY_IN_QUOTE = re.compile(r"\d+(?:\.\d+)?\s*(?:万元|万|元|%)")
-
-
-def wan(yuan: int) -> str:
-    """80000 → 8万元, 15000 → 1.5万元."""
-    value = Decimal(yuan) / 10000
-    return f"{value.normalize():f}万元"
-
-
-def money(yuan: int | None) -> str:
-    """80000 → 8万元（80,000元）."""
-    if yuan is None:
-        return ""
-    return f"{wan(yuan)}（{yuan:,}元）"
 
 
 def short_quote(quote: str) -> str:
@@ -57,8 +44,7 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
     )
-    env.filters["money"] = money
-    env.filters["wan"] = wan
+    env.filters.update(money.filters())  # 8万元（80,000元）: plain text sets the unit solid
     env.filters["short_quote"] = short_quote
     env.filters["book"] = book
     return env

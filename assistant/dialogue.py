@@ -529,7 +529,16 @@ def chat_turn(message: str, session_id: str | None = None, as_of: str | None = N
         reply = Reply(answer=answers.render_help("error", []), event={"error": type(err).__name__})
     state.turns += 1
     try:
-        sessions.save_turn(sid, state, message, reply.answer, reply.follow_up, reply.event or None)
+        sessions.save_turn(
+            sid,
+            state,
+            message,
+            reply.answer,
+            reply.follow_up,
+            reply.event or None,
+            reply.citations,
+            reply.estimate,
+        )
     except Exception:
         log.exception("could not store session %s", sid)
     return Answer(

@@ -3,6 +3,10 @@
 One file, `<SUBSIDY_DATA_DIR>/sessions.sqlite3` (default: platformdirs user_data_dir). WAL mode
 and short transactions let several worker processes share it; each call opens its own
 connection, so nothing is shared across threads either.
+
+Each turn keeps the whole Answer as sent (estimate, citations), so the chat page, the API and
+the CLI share one history. A database from before `answer_json` existed is migrated in place;
+its old turns read back as text-only Answers.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from assistant.models import SessionState
+from assistant.models import Answer, SessionState
+from calculators.models import Citation, Estimate
 from subsidy.errors import UserInputError
 
 APP_NAME = "subsidy-assistant"
@@ -38,9 +43,13 @@ CREATE TABLE IF NOT EXISTS turns (
     answer TEXT NOT NULL,
     follow_up TEXT,
     event TEXT,
+    answer_json TEXT,
     PRIMARY KEY (session_id, n)
-);
+)
 """
+_SCHEMA_STATEMENTS = [statement for statement in _SCHEMA.split(";") if statement.strip()]
+# columns added after the first release: name -> declaration, added to older databases on open
+_ADDED_COLUMNS = {"answer_json": "TEXT"}
 _ready: set[Path] = set()
 
 
@@ -67,12 +76,28 @@ def _connect() -> Iterator[sqlite3.Connection]:
         conn.execute("PRAGMA busy_timeout = 10000")
         if path not in _ready:
             conn.execute("PRAGMA journal_mode = WAL")
-            conn.executescript(_SCHEMA)
+            _create_or_migrate(conn)
             _ready.add(path)
         conn.execute("PRAGMA synchronous = NORMAL")
         yield conn
     finally:
         conn.close()
+
+
+def _create_or_migrate(conn: sqlite3.Connection) -> None:
+    """Create the tables, or add the columns an older database lacks (one writer at a time)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for statement in _SCHEMA_STATEMENTS:
+            conn.execute(statement)
+        have = {row[1] for row in conn.execute("PRAGMA table_info(turns)")}
+        for name, declaration in _ADDED_COLUMNS.items():
+            if name not in have:
+                conn.execute(f"ALTER TABLE turns ADD COLUMN {name} {declaration}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
 
 
 def _now() -> str:
@@ -111,9 +136,18 @@ def save_turn(
     answer: str,
     follow_up: str | None,
     event: dict[str, Any] | None = None,
+    citations: list[Citation] | None = None,
+    estimate: Estimate | None = None,
 ) -> None:
-    """Store the new state and the turn in one short transaction."""
+    """Store the new state and the turn, with the whole Answer as sent, in one short transaction."""
     now = _now()
+    sent = Answer(
+        answer=answer,
+        citations=citations or [],
+        estimate=estimate,
+        follow_up=follow_up,
+        session_id=session_id,
+    )
     with _connect() as conn:
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -126,8 +160,8 @@ def save_turn(
                 "SELECT COALESCE(MAX(n), 0) + 1 FROM turns WHERE session_id = ?", (session_id,)
             ).fetchone()[0]
             conn.execute(
-                "INSERT INTO turns (session_id, n, at, message, answer, follow_up, event) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO turns (session_id, n, at, message, answer, follow_up, event, answer_json) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     session_id,
                     n,
@@ -136,6 +170,7 @@ def save_turn(
                     answer,
                     follow_up,
                     json.dumps(event, ensure_ascii=False) if event else None,
+                    sent.model_dump_json(),
                 ),
             )
             conn.execute("COMMIT")
@@ -169,3 +204,25 @@ def history(session_id: str) -> list[dict[str, Any]]:
         }
         for n, at, message, answer, follow_up, event in rows
     ]
+
+
+def recent_turns(session_id: str, last: int = 50) -> list[dict[str, Any]]:
+    """The conversation's last `last` turns, oldest first: {n, at, message, answer}, where
+    `answer` is the Answer as sent (JSON form: answer, citations, estimate, follow_up, session_id)."""
+    with _connect() as conn:
+        rows = conn.execute(
+            "SELECT n, at, message, answer, follow_up, answer_json FROM turns WHERE session_id = ? "
+            "ORDER BY n DESC LIMIT ?",
+            (session_id, last),
+        ).fetchall()
+    return [
+        {"n": n, "at": at, "message": message, "answer": _sent(session_id, text, follow_up, answer_json)}
+        for n, at, message, text, follow_up, answer_json in reversed(rows)
+    ]
+
+
+def _sent(session_id: str, text: str, follow_up: str | None, answer_json: str | None) -> dict[str, Any]:
+    if answer_json:
+        return json.loads(answer_json)
+    # a turn stored before answer_json existed: only its text is known
+    return Answer(answer=text, follow_up=follow_up, session_id=session_id).model_dump(mode="json")

@@ -23,6 +23,7 @@ class FieldSpec:
     default: Any
     ask: str
     labels: dict[Any, str] = field(default_factory=dict)  # value -> Chinese wording
+    title: str = ""  # the field's own Chinese name (级别, 角色), as the estimate form shows it
 
     def label(self, value: Any) -> str:
         return self.labels.get(value, str(value))
@@ -73,6 +74,7 @@ def achievement_types() -> dict[str, AchievementType]:
                     default=fspec.get("default"),
                     ask=fspec.get("ask", ""),
                     labels=dict(fspec.get("labels") or {}),
+                    title=fspec.get("title", ""),
                 )
             )
         types[name] = AchievementType(

@@ -20,6 +20,7 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Respons
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
+from subsidy import money
 from subsidy.errors import UserInputError
 from subsidy.security import limit_chat_rate
 
@@ -30,59 +31,10 @@ SESSION_COOKIE = "subsidy_session"
 MAX_ROWS = 30
 ALL_CITIES = "all"
 
-STATUS_ZH = {"in_force": "有效", "expired": "已失效", "not_yet_in_force": "尚未施行"}
-BASIS_ZH = {"fixed": "定额", "up_to": "最高不超过"}
-FIELD_ZH = {
-    "level": "级别",
-    "role": "角色",
-    "action": "制定/修订",
-    "scope": "范围",
-    "body": "组织",
-    "grade": "等级",
-    "cross_department": "多部门联合",
-    "kind": "类别",
-    "award": "奖项",
-    "honor": "称号",
-}
-VALUE_ZH = {
-    "international": "国际",
-    "national": "国家",
-    "industry": "行业",
-    "provincial": "省级",
-    "municipal": "市级",
-    "group": "团体",
-    "regional": "区域",
-    "lead": "主导",
-    "participate": "参与",
-    "draft": "制定",
-    "revise": "修订",
-    "TC": "技术委员会 TC",
-    "SC": "分技术委员会 SC",
-    "WG": "工作组 WG",
-    "first": "一等奖",
-    "second": "二等奖",
-    "third": "三等奖",
-    "organization": "组织奖",
-    "False": "否",
-    "True": "是",
-}
-
 router = APIRouter(include_in_schema=False)
 
 
 # ---------------------------------------------------------------- rendering
-def wan(yuan: Any) -> str:
-    """80000 → '8 万元'; 12345 → '1.2345 万元'."""
-    if yuan is None:
-        return "—"
-    text = f"{int(yuan) / 10000:.4f}".rstrip("0").rstrip(".")
-    return f"{text} 万元"
-
-
-def yuan(value: Any) -> str:
-    return "—" if value is None else f"{int(value):,} 元"
-
-
 def _get(obj: Any, key: str) -> Any:
     return obj.get(key) if isinstance(obj, dict) else getattr(obj, key, None)
 
@@ -109,10 +61,8 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         undefined=jinja2.ChainableUndefined,
     )
-    env.filters["wan"] = wan
-    env.filters["yuan"] = yuan
+    env.filters.update(money.filters(gap=" "))  # 8 万元, 80,000 元
     env.filters["distinct_statuses"] = distinct_statuses
-    env.globals.update(STATUS_ZH=STATUS_ZH, BASIS_ZH=BASIS_ZH, FIELD_ZH=FIELD_ZH, VALUE_ZH=VALUE_ZH)
     return env
 
 
@@ -181,20 +131,31 @@ def _answer_view(answer: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def conversation(session_id: str | None) -> list[dict[str, Any]]:
+    """The page's turns: the session's last turns as the assistant stored them (any worker, any face)."""
+    from assistant import sessions
+
+    if not session_id:
+        return []
+    return [{**turn, "view": _answer_view(turn["answer"])} for turn in sessions.recent_turns(session_id)]
+
+
+def _latest_turn_number(session_id: str) -> int:
+    """The number of the turn the assistant just stored (the page's #turn-N); 0 if it could not."""
+    from assistant import sessions
+
+    latest = sessions.recent_turns(session_id, last=1)
+    return latest[0]["n"] if latest else 0
+
+
 @router.get("/", response_class=HTMLResponse)
 async def chat_page(request: Request) -> HTMLResponse:
-    from subsidy import transcripts
-
-    session_id = session_from_cookie(request)
-    turns = transcripts.turns(session_id) if session_id else []
-    for turn in turns:
-        turn["view"] = _answer_view(turn["answer"])
+    turns = conversation(session_from_cookie(request))
     return render("chat.html", page="chat", turns=turns, error=None, message="", as_of="")
 
 
 @router.post("/chat", dependencies=[Depends(limit_chat_rate), Depends(same_origin)])
 async def chat_post(request: Request) -> Response:
-    from subsidy import transcripts
     from subsidy.api_routes import run_chat_turn
 
     form = await form_fields(request)
@@ -207,25 +168,22 @@ async def chat_post(request: Request) -> Response:
     except UserInputError as err:
         if fragment:
             return render("_chat_error.html", status_code=422, message=str(err))
-        previous = transcripts.turns(session_id) if session_id else []
-        for turn in previous:
-            turn["view"] = _answer_view(turn["answer"])
         return render(
             "chat.html",
             status_code=422,
             page="chat",
-            turns=previous,
+            turns=conversation(session_id),
             error=str(err),
             message=message,
             as_of=as_of or "",
         )
     data = answer.model_dump(mode="json")
-    seq = transcripts.add_turn(data["session_id"], message, data)
+    seq = _latest_turn_number(data["session_id"])
     if fragment:
         turn = {"message": message, "answer": data, "view": _answer_view(data)}
         response: Response = render("_turn.html", turn=turn, seq=seq)
     else:
-        response = RedirectResponse(f"/#turn-{seq}", status_code=303)
+        response = RedirectResponse(f"/#turn-{seq}" if seq else "/", status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
         data["session_id"],
@@ -258,8 +216,10 @@ def _type_specs() -> list[dict[str, Any]]:
                 "fields": [
                     {
                         "name": f.name,
-                        "label": FIELD_ZH.get(f.name, f.name),
+                        "label": f.title or f.name,
                         "values": [str(v) for v in f.values],
+                        # by the value as the form sends it ("national", "False")
+                        "value_labels": {str(v): f.label(v) for v in f.values},
                         "default": None if f.default is None else str(f.default),
                         "required": f.required,
                     }
@@ -307,9 +267,12 @@ def run_estimates(city: str, as_of: str, achievements: list[dict[str, Any]]) -> 
     return [estimate({"city": c, "as_of": as_of or None, "achievements": achievements}) for c in cities]
 
 
-def describe_row(row: dict[str, Any], labels: dict[str, str]) -> str:
-    parts = [labels.get(row["type"], row["type"])]
-    parts += [VALUE_ZH.get(str(v), str(v)) for v in row["fields"].values()]
+def describe_row(row: dict[str, Any], types: dict[str, dict[str, Any]]) -> str:
+    """One form row in words (标准制修订 · 国家标准 · 主导 · 制定 · × 2): achievement_types.yaml labels."""
+    spec = types.get(row["type"], {"label": row["type"], "fields": []})
+    value_labels = {f["name"]: f["value_labels"] for f in spec["fields"]}
+    parts = [spec["label"]]
+    parts += [value_labels.get(name, {}).get(str(v), str(v)) for name, v in row["fields"].items()]
     if row["count"] not in ("", "1"):
         parts.append(f"× {row['count']}")
     return " · ".join(parts)
@@ -327,7 +290,7 @@ def _estimate_context(request: Request) -> dict[str, Any]:
     if "add" in params or not rows:
         rows.append({"type": "", "count": "1", "fields": {}})
     types = _type_specs()
-    labels = {t["name"]: t["label"] for t in types}
+    by_name = {t["name"]: t for t in types}
     context: dict[str, Any] = {
         "page": "estimate",
         "types": types,
@@ -337,7 +300,7 @@ def _estimate_context(request: Request) -> dict[str, Any]:
         "rows": rows,
         "estimates": [],
         "error": None,
-        "descriptions": [describe_row(r, labels) for r in rows if r["type"]],
+        "descriptions": [describe_row(r, by_name) for r in rows if r["type"]],
         "today": dt.date.today().isoformat(),
     }
     try:
@@ -441,7 +404,8 @@ async def policies_page(request: Request) -> HTMLResponse:
         policies = list_policies(city=city or None, as_of=as_of or None)
     except UserInputError as err:
         error, policies = str(err), []
-    hits, search_error = [], None
+    hits: list[dict[str, Any]] = []
+    search_error: str | None = None
     if query and error is None:
         hits, search_error = await _search_hits(query, city or None)
     return render(

@@ -42,7 +42,8 @@ class FakeAssistant:
     """chat_turn(message, session_id, as_of): remembers the city per session, answers from the engine.
 
     "在<city>" sets the session's city; "<script>…" is echoed back; any message with 国家标准 asks
-    the engine for a lead/draft national standard in the session's city.
+    the engine for a lead/draft national standard in the session's city. Like the real one, it
+    records each turn in assistant.sessions (the chat page reads the conversation from there).
     """
 
     CITIES = {"天津": "tianjin", "郑州": "zhengzhou", "威海": "weihai"}
@@ -51,7 +52,22 @@ class FakeAssistant:
         self.sessions: dict[str, dict[str, Any]] = {}
 
     def chat_turn(self, message: str, session_id: str | None = None, as_of: str | None = None) -> FakeAnswer:
-        session_id = session_id or uuid.uuid4().hex
+        from assistant import sessions
+        from assistant.models import SessionState
+
+        answer = self.answer(message, session_id or uuid.uuid4().hex, as_of)
+        sessions.save_turn(
+            answer.session_id,
+            SessionState(),
+            message,
+            answer.answer,
+            answer.follow_up,
+            citations=answer.citations,
+            estimate=answer.estimate,
+        )
+        return answer
+
+    def answer(self, message: str, session_id: str, as_of: str | None) -> FakeAnswer:
         state = self.sessions.setdefault(session_id, {"city": None, "turns": 0})
         state["turns"] += 1
         for word, city in self.CITIES.items():

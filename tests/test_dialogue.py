@@ -280,6 +280,67 @@ def test_several_worker_processes_share_the_store(isolated: Path) -> None:
         assert len(sessions.history(f"w{n}")) == 8
 
 
+def test_each_turn_keeps_the_whole_answer_as_sent() -> None:
+    first = ask("我们主导制定了一项国家标准，能拿多少？")
+    second = ask("在天津", first["session_id"])
+    stored = sessions.recent_turns(first["session_id"])
+    assert [t["n"] for t in stored] == [1, 2]
+    assert [t["answer"] for t in stored] == [first, second]  # estimate and citations included
+    assert stored[1]["answer"]["estimate"]["items"][0]["amount_yuan"] == 80000
+    assert [t["n"] for t in sessions.recent_turns(first["session_id"], last=1)] == [2]
+
+
+OLD_SCHEMA = """
+CREATE TABLE sessions (id TEXT PRIMARY KEY, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+                       state TEXT NOT NULL);
+CREATE TABLE turns (session_id TEXT NOT NULL, n INTEGER NOT NULL, at TEXT NOT NULL, message TEXT NOT NULL,
+                    answer TEXT NOT NULL, follow_up TEXT, event TEXT, PRIMARY KEY (session_id, n));
+"""
+
+
+def test_a_sessions_database_from_before_answer_json_is_migrated(isolated: Path) -> None:
+    import sqlite3
+
+    from assistant.models import SessionState
+
+    with sqlite3.connect(isolated / "sessions.sqlite3") as conn:
+        conn.executescript(OLD_SCHEMA)
+        state = SessionState(city="tianjin", turns=1).model_dump_json()
+        conn.execute("INSERT INTO sessions VALUES ('old', '2024-01-01', '2024-01-01', ?)", (state,))
+        conn.execute(
+            "INSERT INTO turns VALUES ('old', 1, '2024-01-01', '我们在天津', '请问是哪一类成果？', "
+            "'请问是哪一类成果？', NULL)"
+        )
+    conn.close()
+    sessions._ready.discard(sessions.database_path())  # as a fresh process would open it
+
+    assert sessions.recent_turns("old") == [
+        {
+            "n": 1,
+            "at": "2024-01-01",
+            "message": "我们在天津",
+            "answer": {
+                "answer": "请问是哪一类成果？",
+                "citations": [],
+                "estimate": None,
+                "follow_up": "请问是哪一类成果？",
+                "session_id": "old",
+            },
+        }
+    ]
+    got = ask("主导制定国家标准", "old")  # the old state (天津) carries on
+    assert got["estimate"]["items"][0]["amount_yuan"] == 80000
+    turns = sessions.recent_turns("old")
+    assert [t["n"] for t in turns] == [1, 2] and turns[1]["answer"] == got
+    assert [t["message"] for t in sessions.history("old")] == ["我们在天津", "主导制定国家标准"]
+    with sqlite3.connect(isolated / "sessions.sqlite3") as conn:
+        columns = [row[1] for row in conn.execute("PRAGMA table_info(turns)")]
+    conn.close()
+    assert columns.count("answer_json") == 1
+    sessions._ready.discard(sessions.database_path())
+    assert len(sessions.recent_turns("old")) == 2  # opening a migrated database again changes nothing
+
+
 def test_bad_session_ids_and_dates_are_user_errors() -> None:
     with pytest.raises(UserInputError):
         chat_turn("天津", session_id="../../etc/passwd")

@@ -59,7 +59,7 @@ def free_port() -> int:
 
 
 def shared_index_data_dir(path: Path) -> Path:
-    """A fresh SUBSIDY_DATA_DIR (sessions, transcripts) that reuses the test session's retrieval index.
+    """A fresh SUBSIDY_DATA_DIR (the session store) that reuses the test session's retrieval index.
 
     The index of the session data dir (tests/conftest.py) is built once (seconds: the shipped
     passage vectors) and linked in, so each server starts with an existing index.
@@ -237,6 +237,14 @@ def test_kill_and_restart_mid_conversation_keeps_the_session(server_factory):
     item = answer["estimate"]["items"][0]
     assert item["type"] == "standard" and item["amount_yuan"] != amount_before
 
+    # the chat page of that session shows both turns, the one from before the crash included
+    page = httpx.get(server.base + "/", cookies={"subsidy_session": session_id}, timeout=60).text
+    assert page.count('class="turn"') == 2
+    assert 'id="turn-1"' in page and 'id="turn-2"' in page
+    assert (
+        f'data-yuan="{amount_before}"' in page and f'data-yuan="{answer["estimate"]["total_yuan"]}"' in page
+    )
+
 
 @needs_assistant
 def test_workers_share_sessions(server_factory):
@@ -256,3 +264,6 @@ def test_workers_share_sessions(server_factory):
                 timeout=60,
             ).json()
             assert answer["estimate"]["city"] == "liaocheng"
+        for _ in range(4):  # whichever worker renders the chat page, it shows the whole conversation
+            page = httpx.get(server.base + "/", cookies={"subsidy_session": session_id}, timeout=60).text
+            assert page.count('class="turn"') == 11 and 'id="turn-11"' in page

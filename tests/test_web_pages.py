@@ -166,6 +166,54 @@ def test_cross_site_chat_post_is_refused(client):
     assert response.status_code == 403
 
 
+def test_chat_turns_have_stable_anchors_without_javascript(client):
+    first = client.post("/chat", data={"message": "你好"}, follow_redirects=False)
+    assert first.status_code == 303 and first.headers["location"] == "/#turn-1"
+    second = client.post("/chat", data={"message": "在天津，国家标准"}, follow_redirects=False)
+    assert second.headers["location"] == "/#turn-2"
+    html = client.get("/").text
+    assert 'id="turn-1"' in html and 'id="turn-2"' in html
+    fragment = client.post("/chat?fragment=1", data={"message": "国家标准"}).text
+    assert 'id="turn-3"' in fragment
+
+
+def test_a_rejected_message_keeps_the_conversation_on_the_page(client):
+    chat(client, "在天津，国家标准")
+    page = chat(client, "   ")
+    assert page.status_code == 422 and "message: must not be empty" in page.text
+    assert page.text.count('class="turn"') == 1 and "8 万元" in page.text
+
+
+def test_the_page_shows_the_conversation_held_by_the_api_session(client):
+    """One history: turns sent through /api/chat are the page's turns, after a restart too."""
+    first = client.post("/api/chat", json={"message": "我们主导制定了一项国家标准"}).json()
+    session_id = first["session_id"]
+    client.post("/api/chat", json={"message": "在天津，国家标准", "session_id": session_id})
+    for fresh in (client, make_client()):  # the same app, and a restarted one (or another worker)
+        fresh.cookies.set("subsidy_session", session_id)
+        html = fresh.get("/").text
+        assert html.count('class="turn"') == 2
+        assert 'id="turn-1"' in html and 'id="turn-2"' in html
+        assert "请问贵公司在哪个城市" in html
+        assert re.search(r'class="amount"[^>]*>8 万元<', html)
+    page = chat(client, "在郑州，国家标准")  # and the page continues that same conversation
+    assert page.text.count('class="turn"') == 3
+
+
+def test_page_amounts_come_from_the_stored_estimate_not_the_text(client):
+    from assistant import sessions
+    from assistant.models import SessionState
+
+    est = estimate({"city": "tianjin", "as_of": "2022-06-01", "achievements": ACHIEVEMENTS[:1]})
+    sessions.save_turn("s1", SessionState(), "天津国标", "可获 99 万元。", None, estimate=est)
+    sessions.save_turn("s1", SessionState(), "旧的一轮", "只有文字。", "还有问题吗？")
+    client.cookies.set("subsidy_session", "s1")
+    html = client.get("/").text
+    assert re.search(r'class="amount"[^>]*>8 万元<', html) and "（80,000 元）" in html
+    assert "99 万元" in html.split('class="answer"')[1]  # the text is shown, as text only
+    assert "只有文字。" in html and "还有问题吗？" in html
+
+
 # ---------------------------------------------------------------- estimate page
 def estimate_page(client, **params: str):
     return client.get("/estimate?" + urlencode(params))
@@ -231,6 +279,27 @@ def test_estimate_rows_add_and_remove_without_javascript(client):
     assert len(rows) == 1
     assert '<option value="good_behavior" selected>' in rows[0]
     assert 'name="t0"' in rows[0]
+
+
+def test_estimate_form_names_fields_and_values_from_the_type_registry(client, monkeypatch):
+    from calculators.achievement_types import achievement_types
+
+    html = estimate_page(client).text
+    for spec in achievement_types().values():
+        for field in spec.fields:
+            assert field.title, f"{spec.name}.{field.name} has no title in achievement_types.yaml"
+            assert f"<label>{field.title}" in html
+            if field.listed is None:
+                continue
+            for value in field.listed:
+                assert value in field.labels, f"{spec.name}.{field.name}: {value!r} has no label"
+                assert f'<option value="{value}">{field.labels[value]}</option>' in html or (
+                    f'<option value="{value}" selected>{field.labels[value]}</option>' in html
+                )
+    monkeypatch.setitem(achievement_types()["standard"].field("level").labels, "national", "国标（测试）")
+    html = estimate_page(client, city="tianjin", as_of="2022-06-01", **STANDARD).text
+    assert '<option value="national" selected>国标（测试）</option>' in html
+    assert "<li>标准制修订 · 国标（测试） · 主导 · 制定</li>" in html
 
 
 def test_estimate_page_names_a_missing_field(client):
