@@ -8,10 +8,17 @@ else to the one before it (国标是我们牵头的); a count applies to the ach
 the achievement before it). A field the clause leaves open takes the message's only value for
 it (我们是第一起草单位，制定了两项国标). A word that fits several values (制修订) leaves them as
 candidates, for the city's rules to decide or the assistant to ask.
+
+The message is read in simplified script (臨沂 = 临沂). What a negation governs names nothing (不是
+一个标准的若干部分; 不是多部门联合的 → false); a bare 标准 with only a count is the unit of the other
+achievement named (国家级领跑者，一个标准); an SC/WG right after its committee refines it and keeps its
+scope (全国…委员会下面一个SC); a level joined to an achievement of another level is one more of it
+(既是国家级又是省级领跑者).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -29,7 +36,8 @@ MAX_ACHIEVEMENTS = 10
 _CJK = r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]"
 _CN_DIGITS = DIGITS
 _COUNT = re.compile(
-    r"(?<![第\d])(各)?(\d{1,3}|[一二两三四五六七八九十]{1,3})\s*(?:项|个(?!月)|部|份|件|本|次(?!性)|套)"
+    r"(?<![第\d])(各)?(\d{1,3}|[一二两三四五六七八九十]{1,3})\s*"
+    r"(?:项|个(?!月|事|问题)|部|份|件(?!事)|本|次(?!性)|套|种(?!类)|款)"  # 三件事 counts no achievement
     r"|(?<![a-z0-9])(各)?[x×*]\s*(\d{1,3})(?![\d.])"  # 国标x2, 行标×3
 )
 _CONJ = re.compile(r"和|及|以及|与|跟|、|并且|加上|还有")
@@ -116,13 +124,23 @@ def accepts_value(type_name: str, name: str, value: Any) -> str | None:
     return own if wanted and fits else None
 
 
-def _assign(group: _Group, name: str, value: Any) -> None:
-    """Set a field the group leaves open: one value, or the candidates a word fits (制修订)."""
+def _assign(group: _Group, name: str, value: Any) -> bool:
+    """Set a field the group leaves open: one value, or the candidates a word fits (制修订).
+
+    A value outside the candidates the achievement's own word allows is not its value: in
+    国家标准化示范项目…主导制定了一项地方标准 the 国家 of the pilot does not make the 地方标准 national.
+    """
+    options = group.candidates.get(name)
     if isinstance(value, list):
-        group.candidates.setdefault(name, list(value))
-    else:
-        group.fields[name] = value
-        group.candidates.pop(name, None)
+        if options is not None:
+            return set(map(repr, value)) >= set(map(repr, options))
+        group.candidates[name] = list(value)
+        return True
+    if options is not None and value not in options:
+        return False
+    group.fields[name] = value
+    group.candidates.pop(name, None)
+    return True
 
 
 def _set_anchor_fields(group: _Group, fields: dict[str, Any]) -> None:
@@ -155,6 +173,38 @@ def _conflicts(group: _Group, type_name: str, fields: dict[str, Any]) -> bool:
     ) or any(name in group.candidates and isinstance(value, list) for name, value in fields.items())
 
 
+def _negate(text: str, tokens: list[_Token]) -> list[_Token]:
+    """Drop what a negation governs (不是一个标准的若干部分); a negated yes/no field becomes false
+    (不是多部门联合的区域性项目). The reach ends at a clause end or a turn word (而是), and takes the
+    first achievement after it only when no 的 makes that achievement the head of the negated words."""
+    lex = lexicon()
+    dropped: set[int] = set()
+    flipped: set[int] = set()
+    for match in lex.negation.finditer(text):
+        if any(t.start <= match.start() < t.end for t in tokens if t.kind != "conj"):
+            continue  # inside a phrase of the lexicon
+        separator = _SEPARATOR.search(text, match.end())
+        end = separator.start() if separator else len(text)
+        turn = lex.negation_turn.search(text, match.end(), end)
+        end = turn.start() if turn else end
+        # 不需要多个部门联合建设的国家级试点: an achievement after a 的 is the head the negated words
+        # describe; the reach ends at that 的 (不是一个标准的若干部分: no 的 before 标准, it is negated)
+        head = next((t for t in tokens if t.kind == "anchor" and match.end() <= t.start < end), None)
+        if head is not None:
+            modifier_end = text.rfind("的", match.end(), head.start)
+            end = modifier_end if modifier_end >= 0 else head.end
+        for index, token in enumerate(tokens):
+            if token.start < match.end() or token.start >= end or token.kind == "conj":
+                continue
+            if token.kind == "field" and token.entry.value is True:
+                flipped.add(index)
+            else:
+                dropped.add(index)
+    for index in flipped - dropped:
+        tokens[index].entry = dataclasses.replace(tokens[index].entry, value=False)
+    return [t for i, t in enumerate(tokens) if i not in dropped]
+
+
 def _scan(text: str) -> list[_Token]:
 
     lex = lexicon()
@@ -175,7 +225,7 @@ def _scan(text: str) -> list[_Token]:
     for match in _CONJ.finditer(text):
         if not any(s <= match.start() < e for s, e in taken):
             tokens.append(_Token(match.start(), match.end(), "conj"))
-    return sorted(tokens, key=lambda t: t.start)
+    return _negate(text, sorted(tokens, key=lambda t: t.start))
 
 
 def _clauses(text: str, tokens: list[_Token]) -> list[list[_Token]]:
@@ -187,10 +237,12 @@ def _clauses(text: str, tokens: list[_Token]) -> list[list[_Token]]:
     return [c for c in clauses if c]
 
 
-def _supported(clause: list[_Token]) -> bool:
-    """A weak anchor (bare 标准) names an achievement only next to a role/action/count/level word."""
+def _supported(clause: list[_Token], by_count: bool) -> bool:
+    """A weak anchor (bare 标准) names an achievement only next to a role/action/level word, or a
+    count when the message names no other achievement: 国家级领跑者，一个标准 counts the 领跑者."""
     return any(
-        t.kind == "count" or (t.kind == "field" and t.entry.field in ("role", "action", "level"))
+        (by_count and t.kind == "count")
+        or (t.kind == "field" and t.entry.field in ("role", "action", "level"))
         for t in clause
     )
 
@@ -215,7 +267,44 @@ def _elided(last: _Group, words: list[_Token], count: _Token, differ: bool = Tru
     return group
 
 
-def _groups_of_clause(text: str, clause: list[_Token]) -> list[_Group]:
+def _coordinated(text: str, clause: list[_Token], groups: list[_Group]) -> list[_Group]:
+    """国家级和省级领跑者, 既拿了国家级又拿了省级标准领跑者, 国家和行业标准: a level word joined to
+    the next achievement's own, different level is one more of that achievement at that level."""
+    out = list(groups)
+    for token in clause:
+        if token.kind != "field" or token.used or token.entry.adjacent or token.entry.field != "level":
+            continue
+        if isinstance(token.entry.value, list):
+            continue
+        after = [g for g in groups if g.start > token.start]
+        if not after:
+            continue
+        target = min(after, key=lambda g: g.start)
+        name = accepts_value(target.type, "level", token.entry.value)
+        between = text[token.end : target.start]
+        joined = (
+            any(t.kind == "conj" and token.end <= t.start < target.start for t in clause) or "又" in between
+        )
+        if (
+            name is None
+            or name not in target.fields
+            or target.fields[name] == token.entry.value
+            or not joined
+        ):
+            continue
+        twin = _Group(
+            type=target.type,
+            fields={**target.fields, name: token.entry.value},
+            candidates={k: list(v) for k, v in target.candidates.items()},
+            count=target.count,
+            start=token.start,
+        )
+        out.insert(out.index(target), twin)
+        token.used = True
+    return out
+
+
+def _groups_of_clause(text: str, clause: list[_Token], count_names: bool = True) -> list[_Group]:
     groups: list[_Group] = []
     active: dict[str, _Token] = {}  # field word seen in this clause, by field
     pending_count: _Token | None = None
@@ -224,6 +313,7 @@ def _groups_of_clause(text: str, clause: list[_Token]) -> list[_Group]:
     waiting: list[tuple[_Token, list[_Token]]] = []
 
     broken = False  # a conjunction or count since the last achievement
+    joined = False  # a conjunction since the last achievement (a count still lets an SC refine its TC)
     for position, token in enumerate(clause):
         if token.kind == "field" and token.entry.adjacent:
             following = clause[position + 1] if position + 1 < len(clause) else None
@@ -231,13 +321,13 @@ def _groups_of_clause(text: str, clause: list[_Token]) -> list[_Group]:
                 continue
         if token.kind == "anchor":
             entry = token.entry
-            if entry.weak and not _supported(clause):
+            if entry.weak and not _supported(clause, count_names):
                 continue
             token.used = True
             last = groups[-1] if groups else None
             if (
                 last is not None
-                and not broken
+                and (not broken or (not joined and _refines(last, entry.fields)))
                 and not entry.converts
                 and not _conflicts(last, entry.type, entry.fields)
             ):
@@ -256,21 +346,20 @@ def _groups_of_clause(text: str, clause: list[_Token]) -> list[_Group]:
                 group.said = text[token.start : token.end]
             for word in active.values():
                 name = accepts_value(group.type, word.entry.field, word.entry.value)
-                if name and name not in group.fields:
-                    _assign(group, name, word.entry.value)
+                if name and name not in group.fields and _assign(group, name, word.entry.value):
                     word.used = True
             if pending_count is not None and group.count is None:
                 group.count = pending_count.count
                 pending_count.used = True
                 pending_count = None
             waiting, trail = [], []
-            broken = False
+            broken = joined = False
         elif token.kind == "field":
             active[token.entry.field] = token
             trail.append(token)
             last = groups[-1] if groups else None
-            if last is not None and not broken and _refines(last, {token.entry.field: token.entry.value}):
-                last.fields["body"] = token.entry.value  # ISO/TC 22/SC 3
+            if last is not None and not joined and _refines(last, {token.entry.field: token.entry.value}):
+                last.fields["body"] = token.entry.value  # ISO/TC 22/SC 3, 全国…委员会下面一个WG
                 token.used = True
         elif token.kind == "count":
             if token.each:
@@ -287,19 +376,19 @@ def _groups_of_clause(text: str, clause: list[_Token]) -> list[_Group]:
             trail = []
             broken = True
         elif token.kind == "conj":
-            broken = True
+            broken = joined = True
     for count, words in waiting:  # 行业标准 主持修订2项 参与修订1项: one more of the one named before
         extra = _elided(groups[-1], words, count) if groups and not count.used else None
         if extra is not None:
             groups.append(extra)
+    groups = _coordinated(text, clause, groups)
     # a field word after the achievements it describes: 国标是我们牵头的
     for token in clause:
         if token.kind != "field" or token.used or token.entry.adjacent:
             continue
         for group in reversed([g for g in groups if g.start < token.start]):
             name = accepts_value(group.type, token.entry.field, token.entry.value)
-            if name and name not in group.fields:
-                _assign(group, name, token.entry.value)
+            if name and name not in group.fields and _assign(group, name, token.entry.value):
                 token.used = True
                 break
     for group in groups:  # 主持修订 2项，参与 1项: the second is a 修订 too
@@ -372,11 +461,33 @@ def _fill_from_message(groups: list[_Group], tokens: list[_Token]) -> None:
                 and not t.entry.adjacent
                 and accepts_value(group.type, t.entry.field, t.entry.value) == fspec.name
             ]
-            values = {repr(t.entry.value) for t in words}
-            if len(values) == 1:
-                _assign(group, fspec.name, words[0].entry.value)
+            if not words:
+                continue
+            fixed = {repr(t.entry.value): t.entry.value for t in words if not isinstance(t.entry.value, list)}
+            ranges = {repr(t.entry.value): t.entry.value for t in words if isinstance(t.entry.value, list)}
+            if len(fixed) == 1 and all(next(iter(fixed.values())) in r for r in ranges.values()):
+                value = next(iter(fixed.values()))  # 参与制定…申请制修订的: 制定 is the one both fit
+            elif not fixed and len(ranges) == 1:
+                value = next(iter(ranges.values()))
+            else:
+                continue
+            if _assign(group, fspec.name, value):
                 for t in words:
                     t.used = True
+
+
+def _service_agency(text: str, groups: list[_Group]) -> None:
+    """我们是标准化咨询服务机构，协助企业完成了国家级试点: the agency's service is the achievement
+    (standardization_project), not the pilot it helped with."""
+    lex = lexicon()
+    if not (_has_any(text, lex.agency_applicant) and _has_any(text, lex.agency_helps)):
+        return
+    said = [kind for kind, words in lex.agency_kinds.items() if _has_any(text, words)]
+    for group in groups:
+        if group.type == "pilot_project":
+            group.type, group.fields = "standardization_project", {}
+            group.candidates = {"kind": said if len(said) == 1 else list(lex.agency_kinds)}
+            group.said = None
 
 
 def _places(text: str, out: Extraction) -> None:
@@ -475,13 +586,15 @@ def extract(message: str, today: dt.date | None = None) -> Extraction:
     tokens = _scan(text)
     groups: list[_Group] = []
     held: _Token | None = None  # a count-only clause before any achievement: 3个产品，被评为…
+    # a bare 标准 with only a count is the unit of another achievement the message names
+    count_names = not any(t.kind == "anchor" and not t.entry.weak for t in tokens)
     for clause in _clauses(text, tokens):
-        found = _groups_of_clause(text, clause)
+        found = _groups_of_clause(text, clause, count_names)
         if found:
             if held is not None and found[0].count is None:
                 found[0].count, held.used = held.count, True
             held = None
-        elif all(t.kind in ("count", "conj") for t in clause):
+        elif all(t.kind in ("count", "conj") or (t.kind == "anchor" and t.entry.weak) for t in clause):
             count = next((t for t in clause if t.kind == "count"), None)
             previous = groups[-1] if groups else None
             if count is not None and previous is not None and previous.count is None:
@@ -502,6 +615,7 @@ def extract(message: str, today: dt.date | None = None) -> Extraction:
         groups.append(group)
         token.used = True
     groups.sort(key=lambda g: g.start)
+    _service_agency(text, groups)
     _fill_from_message(groups, tokens)
     if len(groups) > MAX_ACHIEVEMENTS:
         out.too_many = True

@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from knowledge.regions import all_regions
+from knowledge.simplified import to_simplified
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,11 @@ class Lexicon:
     intents: dict[str, tuple[str, ...]]
     words: dict[str, tuple[str, ...]]  # whatif, addition, injection, greeting, thanks
     display: dict[str, dict[str, str]]
+    negation: re.Pattern[str]  # a negation word (not inside a question: 是不是)
+    negation_turn: re.Pattern[str]  # where a negation's reach ends: 而是, 只是
+    agency_applicant: tuple[str, ...]  # 标准化服务机构 naming itself
+    agency_helps: tuple[str, ...]  # 协助, 帮助
+    agency_kinds: dict[str, tuple[str, ...]]  # standardization_project kind -> what the help achieved
 
 
 def _alternation(phrases: list[str]) -> str:
@@ -49,6 +55,10 @@ def _alternation(phrases: list[str]) -> str:
         escaped = re.escape(phrase)
         if re.fullmatch(r"[a-z0-9 \-]+", phrase):  # ascii words must not sit inside longer words
             escaped = rf"(?<![a-z0-9]){escaped}(?![a-z0-9])"
+        elif phrase.endswith("标"):
+            # an abbreviation (行标, 国标, 地标, 团标) followed by 准 is the inside of a longer word:
+            # 推行标准化, 执行标准, 各地标准, 集团标准
+            escaped = rf"{escaped}(?!准)"
         parts.append(escaped)
     return "|".join(parts)
 
@@ -58,8 +68,12 @@ _CJK = r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]"
 
 
 def normalise(text: str) -> str:
-    """NFKC, lower case, no quote marks or emoji, no spaces next to Chinese characters."""
-    text = unicodedata.normalize("NFKC", text or "").lower()
+    """Simplified script, NFKC, lower case, no quote marks or emoji, no spaces next to Chinese characters.
+
+    Traditional characters are folded (國家標準 → 国家标准, 臨沂 → 临沂) so both scripts match the
+    lexicon; only the matching text is folded, quotes elsewhere stay verbatim.
+    """
+    text = unicodedata.normalize("NFKC", to_simplified(text or "")).lower()
     text = "".join(ch for ch in text if ch not in _QUOTES and unicodedata.category(ch) not in ("So", "Cs"))
     text = re.sub(r"[ \t\r\f\v]+", " ", text)
     text = re.sub(rf"\s+(?={_CJK})|(?<={_CJK})\s+", "", text)
@@ -108,6 +122,9 @@ def lexicon() -> Lexicon:
     groups = {normalise(k): tuple(v) for k, v in (raw.get("region_groups") or {}).items()}
     other = tuple(normalise(p) for p in raw.get("other_places") or ())
 
+    negation = raw["negation"]
+    not_after = "".join(re.escape(normalise(w)) for w in negation["not_after"])
+    agency = raw["service_agency"]
     return Lexicon(
         entries=entries,
         pattern=re.compile(_alternation(list(entries))),
@@ -121,4 +138,11 @@ def lexicon() -> Lexicon:
             for key in ("whatif", "addition", "injection", "greeting", "thanks")
         },
         display=raw["display"],
+        negation=re.compile(
+            rf"(?<![{not_after}])(?:{_alternation([normalise(w) for w in negation['words']])})"
+        ),
+        negation_turn=re.compile(_alternation([normalise(w) for w in negation["turn"]])),
+        agency_applicant=tuple(normalise(w) for w in agency["applicant"]),
+        agency_helps=tuple(normalise(w) for w in agency["helps"]),
+        agency_kinds={k: tuple(normalise(w) for w in v) for k, v in agency["kinds"].items()},
     )

@@ -343,3 +343,211 @@ def test_zhixiuding_names_both_actions_as_candidates(word: str) -> None:
 def test_a_committee_word_does_not_add_a_secretariat_to_other_achievements() -> None:
     got = facts("我们参加了国家标准起草工作组，是第二起草单位，制定")
     assert got == [("standard", {"level": "national", "role": "participate", "action": "draft"}, None)]
+
+
+# ---------------------------------------------------------------- behaviours found by the second independent set
+def full(message: str) -> list[tuple[str, dict, dict, int | None]]:
+    return [(a.type, a.fields, a.candidates, a.count) for a in extract(message, TODAY).achievements]
+
+
+@pytest.mark.parametrize(
+    ("message", "city", "expected"),
+    [
+        (
+            "天津主導制定國標兩項",
+            "tianjin",
+            [("standard", {"level": "national", "role": "lead", "action": "draft"}, 2)],
+        ),
+        (
+            "臨沂企業參與修訂行業標準",
+            "linyi",
+            [("standard", {"level": "industry", "role": "participate", "action": "revise"}, None)],
+        ),
+        ("鄭州，國家級標準化試點示範項目", "zhengzhou", [("pilot_project", {"level": "national"}, None)]),
+    ],
+)
+def test_traditional_characters_are_read_as_simplified(message: str, city: str, expected: list) -> None:
+    out = extract(message, TODAY)
+    assert out.city == city
+    assert [(a.type, a.fields, a.count) for a in out.achievements] == expected
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        # a negated yes/no field is false, whatever the head noun
+        (
+            "这个国家级试点不涉及多个部门联合建设",
+            [("pilot_project", {"level": "national", "cross_department": False}, {}, None)],
+        ),
+        (
+            "不需要多个部门联合建设的国家级试点",
+            [("pilot_project", {"cross_department": False, "level": "national"}, {}, None)],
+        ),
+        # a negated role gives way to the one after the turn word
+        (
+            "我们不是主导而是参与修订行业标准",
+            [("standard", {"level": "industry", "role": "participate", "action": "revise"}, {}, None)],
+        ),
+        (
+            "国标不是我们主导的，是参与修订",
+            [("standard", {"level": "national", "role": "participate", "action": "revise"}, {}, None)],
+        ),
+        # a negated achievement names nothing
+        (
+            "不是国标，是行标，主导制定的",
+            [("standard", {"level": "industry", "role": "lead", "action": "draft"}, {}, None)],
+        ),
+        (
+            "主导制定了3项行业标准，并非同一标准的不同部分",
+            [("standard", {"level": "industry", "role": "lead", "action": "draft"}, {}, 3)],
+        ),
+    ],
+)
+def test_negation(message: str, expected: list) -> None:
+    assert full(message) == expected
+
+
+def test_a_question_is_not_a_negation() -> None:
+    out = extract("是不是多部门联合的区域性项目才行", TODAY)
+    assert (out.loose[0].field, out.loose[0].value) == ("cross_department", True)
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        (
+            "执行标准化管理制度，主导制定团标",
+            [("standard", {"level": "group", "role": "lead", "action": "draft"}, {}, None)],
+        ),
+        ("推行标准化工作的国家级试点", [("pilot_project", {"level": "national"}, {}, None)]),
+        ("各地标准化工作", []),
+        ("集团标准", []),
+    ],
+)
+def test_abbreviations_do_not_match_inside_longer_words(message: str, expected: list) -> None:
+    assert full(message) == expected
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("承担了全国标委会下属的两个WG", [("tc_secretariat", {"body": "WG", "scope": "national"}, {}, 2)]),
+        (
+            "省级标委会下面的一个分委会秘书处",
+            [("tc_secretariat", {"body": "SC", "scope": "provincial"}, {}, 1)],
+        ),
+        (
+            "ISO技术委员会里一个工作组召集人",
+            [("tc_secretariat", {"scope": "international", "body": "WG"}, {}, 1)],
+        ),
+        ("国际标准化TC秘书处", [("tc_secretariat", {"scope": "international", "body": "TC"}, {}, None)]),
+        # a conjunction: two bodies, the second of its own (unknown) scope
+        (
+            "全国标委会秘书处和一个分委会秘书处",
+            [
+                ("tc_secretariat", {"body": "TC", "scope": "national"}, {}, None),
+                ("tc_secretariat", {"body": "SC"}, {}, 1),
+            ],
+        ),
+    ],
+)
+def test_the_most_specific_committee_body_wins_and_keeps_the_scope(message: str, expected: list) -> None:
+    assert full(message) == expected
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        # 一个标准 is the unit of the other achievement named
+        ("省级领跑者，两个标准", [("standard_leader", {"level": "provincial"}, {}, 2)]),
+        ("国家级企业标准领跑者一个标准，市级的也有", [("standard_leader", {"level": "national"}, {}, 1)]),
+        # alone it is still a standard whose level is asked
+        ("我们有两个标准", [("standard", {}, {}, 2)]),
+        # 件事 counts no achievement
+        (
+            "两件事：主导制定行标一项，省级领跑者",
+            [
+                ("standard", {"level": "industry", "role": "lead", "action": "draft"}, {}, 1),
+                ("standard_leader", {"level": "provincial"}, {}, None),
+            ],
+        ),
+        # 种 / 款 count products
+        ("5种产品入选市级领跑者", [("standard_leader", {"level": "municipal"}, {}, 5)]),
+        ("两款产品获评国家级标准领跑者", [("standard_leader", {"level": "national"}, {}, 2)]),
+    ],
+)
+def test_units_and_counts(message: str, expected: list) -> None:
+    assert full(message) == expected
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        (
+            "国家级和省级领跑者各一个",
+            [
+                ("standard_leader", {"level": "national"}, {}, 1),
+                ("standard_leader", {"level": "provincial"}, {}, 1),
+            ],
+        ),
+        (
+            "这个产品既是国家级又是市级标准领跑者",
+            [
+                ("standard_leader", {"level": "national"}, {}, None),
+                ("standard_leader", {"level": "municipal"}, {}, None),
+            ],
+        ),
+        (
+            "主导制定国家和行业标准各一项",
+            [
+                ("standard", {"level": "national", "role": "lead", "action": "draft"}, {}, 1),
+                ("standard", {"level": "industry", "role": "lead", "action": "draft"}, {}, 1),
+            ],
+        ),
+    ],
+)
+def test_a_level_joined_to_another_levelled_achievement_is_one_more(message: str, expected: list) -> None:
+    assert full(message) == expected
+
+
+@pytest.mark.parametrize("message", ["取得了采标产品证书3个", "3个产品获得采用国际标准产品标志"])
+def test_adopted_international_standard_products_are_not_international_standards(message: str) -> None:
+    assert full(message) == [("certification", {}, {"kind": ["international_standard_adoption_product"]}, 3)]
+
+
+def test_a_field_word_does_not_override_the_levels_an_anchor_allows() -> None:
+    got = full("国家级试点项目和主导制定的地方标准")
+    assert got[1] == (
+        "standard",
+        {"role": "lead", "action": "draft"},
+        {"level": ["provincial", "municipal"]},
+        None,
+    )
+    # a value among the anchor's candidates still settles it
+    assert full("省里的地方标准，主导制定")[0][1]["level"] == "provincial"
+
+
+def test_a_funding_programme_name_is_not_an_achievement() -> None:
+    assert full("参与修订了行标，想申请标准制修订补助") == [
+        ("standard", {"level": "industry", "role": "participate", "action": "revise"}, {}, None)
+    ]
+    # 制定 and the 制修订 of the same message: 制定 is the one both allow
+    [std] = extract("国家标准我们是第二起草单位，参与制定。能否申请制修订资助的标准？", TODAY).achievements
+    assert std.fields["action"] == "draft"
+
+
+@pytest.mark.parametrize(
+    ("message", "kinds"),
+    [
+        ("我们是标准化服务机构，帮助企业获批国家级标准化示范项目立项", ["service_pilot_approval"]),
+        ("作为咨询公司，我们辅导企业通过了国家级试点验收", ["service_pilot_completion"]),
+        ("我们是咨询公司，帮企业做国家级试点", ["service_pilot_approval", "service_pilot_completion"]),
+    ],
+)
+def test_a_service_agency_helping_a_pilot_is_paid_as_the_agency(message: str, kinds: list) -> None:
+    assert full(message) == [("standardization_project", {}, {"kind": kinds}, None)]
+
+
+def test_a_pilot_without_an_agency_stays_a_pilot() -> None:
+    assert full("协助完成国家级试点项目")[0][0] == "pilot_project"
