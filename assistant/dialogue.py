@@ -245,8 +245,8 @@ def _question(slot: Slot, state: SessionState) -> str:
     if options and spec is not None and set(options) >= set(spec.values):
         options = None  # 制修订: the question already names every value
     if options:
-        names = [answers.display_value(achievement.type, slot.field, v) for v in options]
-        ask += "（可能是：" + "、".join(names) + "）"
+        choices = [answers.display_value(achievement.type, slot.field, v) for v in options]
+        ask += "（可能是：" + "、".join(choices) + "）"
     if len(state.achievements) > 1:
         ask = f"第 {slot.index + 1} 项（{answers.describe(achievement)}）：{ask}"
     return ask

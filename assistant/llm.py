@@ -67,11 +67,12 @@ def settings() -> LLMSettings | None:
 @cache
 def _client(config: LLMSettings) -> BaseChatModel:
     from langchain_openai import ChatOpenAI
+    from pydantic import SecretStr
 
     return ChatOpenAI(
         base_url=config.base_url,
         model=config.model,
-        api_key=config.api_key,
+        api_key=SecretStr(config.api_key),
         timeout=config.timeout,
         max_retries=0,
         temperature=0,

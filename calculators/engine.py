@@ -20,7 +20,7 @@ from calculators.achievement_types import (
 )
 from calculators.caps import Counted, apply_caps
 from calculators.models import ApplyInfo, CapApplied, Citation, Estimate, Item, Provenance, TraceStep
-from calculators.rulebook import CityRules, Quote, Rule, load_city_rules
+from calculators.rulebook import Cap, CityRules, Quote, Rule, load_city_rules
 from knowledge import corpus
 from knowledge.regions import Region, resolve_region
 from subsidy.dates import parse_iso_date
@@ -52,7 +52,7 @@ def _document_title(city: CityRules, doc_id: str) -> str:
     return corpus.document(doc_id).title
 
 
-def _citation(city: CityRules, quote: Quote | Rule) -> Citation:
+def _citation(city: CityRules, quote: Quote | Rule | Cap) -> Citation:
     return Citation(
         document=_document_title(city, quote.document),
         article=quote.article,
@@ -192,7 +192,7 @@ def _item(
     index: int, region: Region, city: CityRules | None, achievement: Achievement, as_of: dt.date
 ) -> tuple[Item, Rule | None]:
     spec = achievement_types()[achievement.type]
-    base = {"input_index": index, "type": achievement.type, "label": spec.label}
+    base: dict[str, Any] = {"input_index": index, "type": achievement.type, "label": spec.label}
     candidates = _matching(city.city, achievement.fields) if city else []
     if not candidates:
         return Item(

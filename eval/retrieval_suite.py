@@ -108,7 +108,8 @@ def _load_default_cases() -> list[dict[str, Any]]:
 
     folder = resources.files("eval").joinpath("cases")
     files = sorted(
-        p for p in folder.iterdir() if p.name.startswith("retrieval") and p.name.endswith(".jsonl")
+        (p for p in folder.iterdir() if p.name.startswith("retrieval") and p.name.endswith(".jsonl")),
+        key=lambda p: p.name,
     )
     return [
         json.loads(line) for p in files for line in p.read_text(encoding="utf-8").splitlines() if line.strip()

@@ -82,7 +82,8 @@ def _groups_of(case: Case) -> list[str]:
 
 
 def run_calc(cases: list[Case], transport: Transport) -> tuple[dict[str, Any], list[dict[str, Any]], dict]:
-    failures, groups = [], {}
+    failures: list[dict[str, Any]] = []
+    groups: dict[Any, Any] = {}
     for case in cases:
         try:
             problems = judge_calc(case.data["expect"], transport.estimate(case.data["request"]))

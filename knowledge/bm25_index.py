@@ -24,6 +24,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from functools import cache
+from typing import Any
 
 import numpy as np
 
@@ -96,7 +97,7 @@ def bigram_tokens(text: str) -> list[str]:
 
 
 @cache
-def _jieba():  # type: ignore[no-untyped-def]
+def _jieba() -> Any:
     import jieba
 
     jieba.setLogLevel(logging.WARNING)

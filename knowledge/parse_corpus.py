@@ -289,14 +289,14 @@ def locate_main_documents(lines: list[str], meta: list[dict[str, Any]]) -> tuple
         if m and i not in matched and nxt is not None and PUBLISHED_LINE.match(lines[nxt].strip()):
             found.append(Located(i, part_of(i), int(m["number"]), collapse(m["title"]), False))
 
-    for entry in meta:
-        if entry.get("seed") != MAIN_SEED or not entry.get("unnumbered"):
+    for declared in meta:
+        if declared.get("seed") != MAIN_SEED or not declared.get("unnumbered"):
             continue
         body = range(part_lines[parts[0].part] + 1, len(lines))
-        hits = [i for i in body if normalise(lines[i]) == normalise(entry["heading"])]
+        hits = [i for i in body if normalise(lines[i]) == normalise(declared["heading"])]
         if len(hits) != 1:
-            raise ValueError(f"{entry['id']}: unnumbered heading found {len(hits)} times")
-        found.append(Located(hits[0], part_of(hits[0]), None, collapse(entry["heading"]), False, entry))
+            raise ValueError(f"{declared['id']}: unnumbered heading found {len(hits)} times")
+        found.append(Located(hits[0], part_of(hits[0]), None, collapse(declared["heading"]), False, declared))
 
     found.sort(key=lambda d: d.line)
     return found, sorted(part_lines.values())
@@ -793,10 +793,10 @@ def build() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         )
         articles += articles_for(entry["id"], lines, start, end, entry.get("units"))
     ids = {d["id"] for d in documents}
-    for doc in documents:
-        twin = doc["same_text_as"]
-        if twin is not None and (twin not in ids or twin == doc["id"]):
-            raise ValueError(f"{doc['id']}: same_text_as {twin!r} is not another document")
+    for record in documents:
+        twin = record["same_text_as"]
+        if twin is not None and (twin not in ids or twin == record["id"]):
+            raise ValueError(f"{record['id']}: same_text_as {twin!r} is not another document")
     return documents, articles
 
 

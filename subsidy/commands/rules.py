@@ -71,5 +71,5 @@ def register(app: typer.Typer) -> None:
             table.add_column(col)
         for row in rows:
             amount = f"{row['amount_yuan']:,}" if row["amount_yuan"] is not None else row["derive"]
-            table.add_row(row["id"], row["article"], amount, row["basis"] or "")
+            table.add_row(str(row["id"]), str(row["article"]), str(amount), str(row["basis"] or ""))
         console.print(table)
