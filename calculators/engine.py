@@ -19,7 +19,16 @@ from calculators.achievement_types import (
     validate_achievement,
 )
 from calculators.caps import Counted, apply_caps
-from calculators.models import ApplyInfo, CapApplied, Citation, Estimate, Item, Provenance, TraceStep
+from calculators.models import (
+    STATUS_ZH,
+    ApplyInfo,
+    CapApplied,
+    Citation,
+    Estimate,
+    Item,
+    Provenance,
+    TraceStep,
+)
 from calculators.rulebook import Cap, CityRules, Quote, Rule, load_city_rules
 from knowledge import corpus
 from knowledge.regions import Region, resolve_region
@@ -28,7 +37,6 @@ from subsidy.errors import BadAchievementError, UserInputError
 
 DEFAULT_COMPILATION = "2022年全国企标“领跑者”标准化工作补助汇编"
 DEFAULT_POLICIES_AS_OF = "2022-12-05"
-STATUS_WORDS = {"in_force": "有效", "expired": "已失效", "not_yet_in_force": "尚未施行"}
 
 
 def _wan(yuan: int | Decimal) -> str:
@@ -128,7 +136,7 @@ def _uncovered_note(
                 status, start, end = document_status(doc_id, as_of)
                 if status != "in_force":
                     when = f"自 {start} 起施行" if status == "not_yet_in_force" else f"已于 {end} 失效"
-                    notes.append(f"注意：《{title}》{when}，{as_of.isoformat()} 时{STATUS_WORDS[status]}。")
+                    notes.append(f"注意：《{title}》{when}，{as_of.isoformat()} 时{STATUS_ZH[status]}。")
             notes += [
                 f"{c.quote}（{_document_title(city, c.document)} {c.article}）" for c in city.conditions
             ]
@@ -232,7 +240,7 @@ def _item(
             )
         )
     status, start, end = document_status(rule.document, as_of)
-    trace.append(TraceStep(op="status", detail=f"{as_of.isoformat()} 政策状态：{STATUS_WORDS[status]}"))
+    trace.append(TraceStep(op="status", detail=f"{as_of.isoformat()} 政策状态：{STATUS_ZH[status]}"))
     notes = list(rule.notes) + _assumption_notes(city, achievement, rule)
     notes += [f"{n.quote}（{_document_title(city, n.document)} {n.article}）" for n in city.notes]
     for other in candidates:

@@ -12,6 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 Basis = Literal["fixed", "up_to"]
 PolicyStatus = Literal["in_force", "expired", "not_yet_in_force"]
+# the words every face (answers, pages, exports, notes) uses for them
+BASIS_ZH: dict[str, str] = {"fixed": "定额", "up_to": "最高不超过"}
+STATUS_ZH: dict[str, str] = {"in_force": "有效", "expired": "已失效", "not_yet_in_force": "尚未施行"}
 
 
 class Citation(BaseModel):

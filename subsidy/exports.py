@@ -11,10 +11,7 @@ import csv
 import io
 from typing import Any
 
-from calculators.models import Estimate
-
-STATUS_ZH = {"in_force": "有效", "expired": "已失效", "not_yet_in_force": "尚未施行"}
-BASIS_ZH = {"fixed": "定额", "up_to": "最高不超过"}
+from calculators.models import BASIS_ZH, STATUS_ZH, Estimate
 
 # (column id, Chinese header)
 ITEM_COLUMNS = (
