@@ -39,6 +39,7 @@ class Document:
     # another document with the same text (the compilation reprints seed 004): it is listed, but
     # only the other copy is searched, so one clause never fills two of the top hits
     same_text_as: str | None
+    draft: bool  # a draft for comment (征求意见稿): never in force
     line_start: int  # 1-based lines of the seed
     line_end: int
 
@@ -131,6 +132,8 @@ def documents_for_region(region_id: str) -> tuple[Document, ...]:
 
 def policy_status_on(doc: Document, on: dt.date) -> PolicyStatus:
     """Both ends inclusive; no start stated → in force; no end stated → never expires."""
+    if doc.draft:
+        return "not_yet_in_force"
     if doc.effective_from is not None and on < doc.effective_from:
         return "not_yet_in_force"
     if doc.effective_to is not None and on > doc.effective_to:

@@ -97,6 +97,7 @@ DOCUMENT_FIELDS = (
     "has_amounts",
     "note",
     "same_text_as",
+    "draft",
     "line_start",
     "line_end",
 )
@@ -116,6 +117,7 @@ META_FIELDS = {
     "units",
     "note",
     "same_text_as",
+    "draft",
 }
 
 # ---------------------------------------------------------------- text helpers
@@ -738,6 +740,7 @@ def make_document(
         "has_amounts": bool(meta.get("has_amounts", False)),
         "note": meta.get("note"),
         "same_text_as": meta.get("same_text_as"),
+        "draft": bool(meta.get("draft", False)),
         "line_start": start,
         "line_end": end,
     }

@@ -298,10 +298,19 @@ def test_tianjin_boundaries_by_date():
     assert corpus.policy_status_on(doc, dt.date(2024, 8, 29)) == "expired"
 
 
-def test_a_document_without_dates_is_in_force():
+def test_a_draft_is_never_in_force():
     doc = corpus.document("standard-supervision-guidance-draft")
-    assert doc.effective_from is None and doc.effective_to is None
-    assert corpus.policy_status_on(doc, dt.date(1990, 1, 1)) == "in_force"
+    assert doc.draft and doc.effective_from is None and doc.effective_to is None
+    for day in (dt.date(1990, 1, 1), dt.date(2022, 6, 1), dt.date(2030, 1, 1)):
+        assert corpus.policy_status_on(doc, day) == "not_yet_in_force"
+
+
+def test_every_document_but_the_draft_has_a_start():
+    """Without a start a document would count as in force before it existed."""
+    assert [d.id for d in DOCS if d.effective_from is None] == ["standard-supervision-guidance-draft"]
+    outline = corpus.document("national-standardization-outline")
+    assert corpus.policy_status_on(outline, dt.date(2021, 10, 9)) == "not_yet_in_force"
+    assert corpus.policy_status_on(outline, dt.date(2021, 10, 10)) == "in_force"
 
 
 def test_unknown_document_is_a_user_error():
