@@ -16,6 +16,8 @@ from subsidy import money
 QUOTE_CHARS = 110
 MAX_NOTES = 6  # conditions shown per item; the citations carry the rest
 MAX_SOURCES = 6
+# a `same_for` key: its facts were left open because the total, not the clause, is the same
+SAME_TOTAL = "*total"
 _MONEY_IN_QUOTE = re.compile(r"\d+(?:\.\d+)?\s*(?:万元|万|元|%)")
 
 
@@ -149,16 +151,20 @@ def alternatives_in_words(type_name: str, combos: list[tuple[str, dict[str, Any]
 
 
 def _same_for_notes(fact: AchievementFacts) -> list[str]:
-    """Say which open fact was not asked, and why (the clause pays every value alike)."""
+    """Say which open fact was not asked, and why: the clause pays every value alike, or (marked
+    SAME_TOTAL) the values pay differently but the question's total comes out the same."""
     from calculators.achievement_types import achievement_types
 
     notes = []
     spec = achievement_types().get(fact.type)
+    why = "这几种情形下合计金额相同" if SAME_TOTAL in fact.same_for else "该条款对这几种情形给予相同金额"
     for name, options in fact.same_for.items():
+        if name == SAME_TOTAL:
+            continue
         fspec = spec.field(name) if spec else None
         values = options or (list(fspec.values) if fspec else [])
         names = "、".join(display_value(fact.type, name, v) for v in values)
-        notes.append(f"未区分{names}：该条款对这几种情形给予相同金额，故未追问。")
+        notes.append(f"未区分{names}：{why}，故未追问。")
     return notes
 
 

@@ -9,8 +9,11 @@ for exactly that in `follow_up` and states no amount.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
+import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +31,7 @@ TRUNCATED_NOTICE = "说明：消息较长，只读取了前 4000 个字。"
 TOO_MANY_NOTICE = "说明：一次最多计算 10 项成果，其余请分开询问。"
 PENDING_NOTICE = "各地政策和金额不同，需要先确认下面的信息才能计算。"
 ENGLISH_NOTICE = "说明：目前只用中文作答。(Answers are given in Chinese.)"
+MAX_READINGS = 64  # combinations of open facts estimated before the question is simply asked
 _AFFIRMATIVE = re.compile(r"^(是|是的|对|对的|嗯|没错|在|在的|yes|y|是在|对,是的)[,。!.!]*$")
 _INFO_TITLES = {
     "conditions": "申报条件",
@@ -124,10 +128,12 @@ def merge(state: SessionState, ext: Extraction, message: str) -> bool:
 def resolve_candidates(state: SessionState) -> None:
     """A phrase that fits several values (省长质量奖, 地方标准, 制修订): keep the ones the city pays for.
 
-    One left → that value. Several left that one clause pays alike (郑州 “制(修)订” 国家标准)
-    → the first, since the answer is the same. None left → an open field takes the first (the
-    answer says it is not covered); otherwise the field is asked, since the user's own words
-    decide (省 or 市, 制定 or 修订).
+    One left → that value. None left → an open field takes the first (the answer says it is not
+    covered). The facts still open are asked only when the answer depends on them: not when
+    every reading of an achievement leads to the same clause and amount (郑州 “制(修)订” 国家标准,
+    北京 主导 or 参与), nor when every reading of the whole question gives the same total (北京
+    ISO TC + SC: the annual cap); those take their first reading. Otherwise the user's own words
+    decide (省 or 市, 制定 or 修订) and the fact is asked.
     """
     from calculators.achievement_types import achievement_types
 
@@ -139,6 +145,7 @@ def resolve_candidates(state: SessionState) -> None:
         achievement.same_for = {}
     if not state.city:
         return
+    said = [dict(a.candidates) for a in state.achievements]  # before the city narrows them
     for achievement in state.achievements:
         for name, options in list(achievement.candidates.items()):
             paid = evidence.paid_values(state.city, achievement.type, name)
@@ -147,46 +154,108 @@ def resolve_candidates(state: SessionState) -> None:
             if len(fitting) == 1 or (not fitting and is_open):
                 achievement.fields[name] = (fitting or options)[0]
                 del achievement.candidates[name]
-            elif len(fitting) > 1 and _same_clause(state, achievement, name, fitting):
-                achievement.fields[name] = fitting[0]
-                achievement.same_for[name] = list(options)
-                del achievement.candidates[name]
             elif fitting:
                 achievement.candidates[name] = fitting
-        # the one fact still open changes nothing here (北京 pays 主导 and 参与 alike): not asked
-        missing = missing_fields(achievement)
-        spec = achievement_types()[achievement.type]
-        if len(missing) == 1 and missing[0] not in achievement.candidates:
-            fspec = spec.field(missing[0])
-            values = list(fspec.values) if fspec is not None and fspec.listed is not None else []
-            if len(values) > 1 and _same_clause(state, achievement, missing[0], values):
-                achievement.fields[missing[0]] = values[0]
-                achievement.same_for[missing[0]] = None
+
+    open_readings, countable = [], True
+    for i, achievement in enumerate(state.achievements):
+        readings = _readings(achievement)
+        if readings is None:
+            countable = False  # a fact with no finite options, or too many: asked
+        elif readings and _same_item(state, achievement, readings):
+            _settle(achievement, readings[0], said[i])
+        elif readings:
+            open_readings.append((i, readings))
+    if countable and open_readings and _same_total(state, open_readings):
+        for i, readings in open_readings:
+            _settle(state.achievements[i], readings[0], said[i], total=True)
 
 
-def _same_clause(state: SessionState, achievement: AchievementFacts, name: str, values: list[Any]) -> bool:
-    """Every value leads to the same rule and amount: asking which one would change nothing."""
+def _readings(achievement: AchievementFacts) -> list[dict[str, Any]] | None:
+    """Every combination of the achievement's open facts (none open: []); None when a fact has no
+    finite list of values or there are more than MAX_READINGS combinations."""
+    from calculators.achievement_types import achievement_types
+
+    spec = achievement_types()[achievement.type]
+    names, choices = [], []
+    for name in missing_fields(achievement):
+        fspec = spec.field(name)
+        values = achievement.candidates.get(name) or (fspec.listed if fspec is not None else None)
+        if not values:
+            return None
+        names.append(name)
+        choices.append(list(values))
+    if not names:
+        return []
+    if math.prod(len(c) for c in choices) > MAX_READINGS:
+        return None
+    return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*choices)]
+
+
+def _settle(
+    achievement: AchievementFacts, reading: dict[str, Any], said: dict[str, list[Any]], total: bool = False
+) -> None:
+    """Fill the open facts with one reading; `same_for` keeps them open for the next turn's check
+    and the answer's note (the clause pays them alike, or with `total` the question's total is the same)."""
+    for name, value in reading.items():
+        achievement.fields[name] = value
+        achievement.candidates.pop(name, None)
+        achievement.same_for[name] = said.get(name)
+    if total:
+        achievement.same_for[answers.SAME_TOTAL] = None
+
+
+def _estimate_readings(
+    state: SessionState, requests: Iterator[list[dict[str, Any]]]
+) -> Iterator[Estimate | None]:
+    """Estimate each reading's achievements; None where the calculator rejects the combination."""
     from calculators.engine import estimate
 
-    others = [n for n in achievement.candidates if n != name]
-    if others or any(f != name for f in missing_fields(achievement)):
-        return False  # other facts are still open: the question will be asked with them
-    outcomes = set()
-    for value in values:
-        request = {
-            "city": state.city,
-            "achievements": [{"type": achievement.type, **achievement.fields, name: value, "count": 1}],
-        }
-        if state.as_of:
-            request["as_of"] = state.as_of
+    day = state.as_of or state.asked_on  # the day the answer will be given for (`respond`)
+    when = {"as_of": day} if day else {}
+    for achievements in requests:
         try:
-            item = estimate(request).items[0]
+            yield estimate({"city": state.city, **when, "achievements": achievements})
         except Exception:  # an unusable combination is simply not "the same"
-            return False
-        if not item.covered:
+            yield None
+
+
+def _same_item(state: SessionState, achievement: AchievementFacts, readings: list[dict[str, Any]]) -> bool:
+    """Every reading of this achievement alone leads to the same rule and amount."""
+    requests = ([{"type": achievement.type, **achievement.fields, **r, "count": 1}] for r in readings)
+    outcomes = set()
+    for est in _estimate_readings(state, requests):
+        item = est.items[0] if est is not None else None
+        if item is None or not item.covered:
             return False
         outcomes.add((item.rule_id, item.amount_yuan))
-    return len(outcomes) == 1
+        if len(outcomes) > 1:
+            return False
+    return True
+
+
+def _same_total(state: SessionState, open_readings: list[tuple[int, list[dict[str, Any]]]]) -> bool:
+    """Every reading of the whole question gives the same total, and it pays something."""
+    if math.prod(len(r) for _, r in open_readings) > MAX_READINGS:
+        return False
+    indexes = [i for i, _ in open_readings]
+
+    def requests() -> Iterator[list[dict[str, Any]]]:
+        for combo in itertools.product(*(r for _, r in open_readings)):
+            chosen = dict(zip(indexes, combo, strict=True))
+            yield [
+                {"type": a.type, **a.fields, **chosen.get(i, {}), "count": a.count or 1}
+                for i, a in enumerate(state.achievements)
+            ]
+
+    totals = set()
+    for est in _estimate_readings(state, requests()):
+        if est is None:
+            return False
+        totals.add(est.total_yuan)
+        if len(totals) > 1:
+            return False
+    return totals != {0}
 
 
 def missing_slots(state: SessionState, need_achievement: bool) -> list[Slot]:

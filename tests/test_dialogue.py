@@ -450,6 +450,56 @@ def test_a_fact_the_clause_pays_alike_is_not_asked(message: str, amount: int, sa
     assert_no_invented_amount(got)
 
 
+def test_several_open_facts_the_clause_pays_alike_are_not_asked() -> None:
+    got = ask("北京，制定了一项地方标准，补多少")  # 省 or 市 地方标准, 主导 or 参与: one clause
+    assert got["follow_up"] is None
+    assert got["estimate"]["total_yuan"] == 200_000
+    text = squash(got["answer"])
+    assert "未区分省地方标准、市地方标准：该条款对这几种情形给予相同金额" in text
+    assert "未区分主导、参与：该条款对这几种情形给予相同金额" in text
+    assert_no_invented_amount(got)
+
+
+def test_a_fact_that_leaves_the_total_unchanged_is_not_asked() -> None:
+    first = ask("北京 承担了国际标准化组织的技术委员会秘书处")
+    got = ask("另外还有一个工作组秘书处，合计多少", first["session_id"])
+    assert got["follow_up"] is None
+    # an international WG (20万) is capped away by the 50万 a year; a domestic one is not paid
+    assert got["estimate"]["total_yuan"] == 500_000
+    text = squash(got["answer"])
+    assert "这几种情形下合计金额相同，故未追问" in text and "该条款对这几种情形" not in text
+    assert_no_invented_amount(got)
+
+    moved = ask("换成佛山呢", got["session_id"])  # decided afresh for the new city
+    assert moved["follow_up"] and "国际、全国、省级还是市级" in moved["follow_up"]
+
+
+@pytest.mark.parametrize(
+    ("message", "asks"),
+    [
+        ("北京，参与了一项地方标准，补多少", "制定新标准还是修订"),  # 修订: 50%
+        ("天津的企业，修订过一项地方标准，多少钱", "主导（主持/第一起草单位）还是参与起草"),
+        ("北京 承担了一个技术委员会秘书处和一个工作组秘书处，一共多少", "国际、全国、省级还是市级"),
+        ("北京 获得了标准化良好行为企业，奖多少", "5A、4A 还是 3A"),  # no reading pays: still asked
+    ],
+)
+def test_a_fact_the_answer_depends_on_is_asked(message: str, asks: str) -> None:
+    got = ask(message)
+    assert got["follow_up"] and asks in got["follow_up"]
+    assert got["estimate"] is None
+
+
+def test_readings_beyond_the_bound_are_asked_not_enumerated(monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant import dialogue
+
+    monkeypatch.setattr(dialogue, "MAX_READINGS", 3)
+    got = ask("北京，制定了一项地方标准，补多少")  # 2 levels × 2 roles
+    assert got["follow_up"] and "主导（主持/第一起草单位）还是参与起草" in got["follow_up"]
+    first = ask("北京 承担了国际标准化组织的技术委员会秘书处")
+    got = ask("另外还有一个工作组秘书处，合计多少", first["session_id"])  # 4 scopes
+    assert got["follow_up"] and "国际、全国、省级还是市级" in got["follow_up"]
+
+
 def test_zhixiuding_is_asked_where_the_amounts_differ_and_rechecked_when_the_city_changes() -> None:
     got = ask("天津，我们主导制修订了一项国家标准，能资助多少")
     assert got["follow_up"] == "是制定新标准还是修订已有标准？"  # no redundant (可能是：制定、修订)
