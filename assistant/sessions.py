@@ -66,6 +66,49 @@ def database_path() -> Path:
     return data_dir() / "sessions.sqlite3"
 
 
+def storage_problem(where: Path | None = None) -> str | None:
+    """Why the data directory cannot hold the sessions, or None; cheap (no database opened), so
+    /healthz can ask it every time. The reason does not name the path (it goes into HTTP answers).
+    Creates the directory when it is missing, as the store would."""
+    where = where if where is not None else data_dir()
+    try:
+        if not where.exists():
+            where.mkdir(parents=True, exist_ok=True)
+        if not where.is_dir():
+            return "it is not a directory"
+        if not os.access(where, os.R_OK | os.W_OK | os.X_OK):
+            return "it is not writable"
+        database = where / "sessions.sqlite3"
+        if database.exists() and not (database.is_file() and os.access(database, os.R_OK | os.W_OK)):
+            return "its sessions.sqlite3 cannot be read and written"
+    except OSError as err:
+        return f"it cannot be created or read ({err.strerror or type(err).__name__})"
+    return None
+
+
+def check_writable() -> Path:
+    """The session store, checked before a turn is answered: `storage_problem`, then the database
+    opened for writing. Otherwise a UserInputError naming SUBSIDY_DATA_DIR."""
+    where = data_dir()
+    problem = storage_problem(where)
+    if problem == "it is not a directory":
+        raise UserInputError(
+            "SUBSIDY_DATA_DIR", f"{where} is not a directory; set it to a writable directory"
+        )
+    try:
+        if problem:
+            raise OSError(problem)
+        with _connect() as conn:
+            conn.execute("BEGIN IMMEDIATE")  # takes the write lock: fails on a read-only store
+            conn.execute("ROLLBACK")
+    except (OSError, sqlite3.Error) as err:
+        reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+        raise UserInputError(
+            "SUBSIDY_DATA_DIR", f"cannot store sessions in {where} ({reason}); set it to a writable directory"
+        ) from None
+    return database_path()
+
+
 @contextmanager
 def _connect() -> Iterator[sqlite3.Connection]:
     path = database_path()

@@ -7,6 +7,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from calculators.models import check_count
 from calculators.rulebook import all_city_rules
 from knowledge.yaml_data import load_yaml
 from subsidy.errors import BadAchievementError
@@ -120,6 +121,7 @@ def validate_achievement(raw: dict[str, Any], where: str) -> Achievement:
         count = 1
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
         raise BadAchievementError(f"{where}.count", f"must be a positive integer, got {count!r}")
+    check_count(count, where)
     known = {f.name for f in spec.fields} | {"type", "count", "project"}
     extra = sorted(set(raw) - known)
     if extra:

@@ -10,6 +10,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from subsidy.errors import BadAchievementError
+
+# The most units one achievement row may count. Far above any real company's yearly output,
+# and low enough that every amount stays an exact integer a JSON (JavaScript) client can hold.
+MAX_COUNT = 10_000
+
 Basis = Literal["fixed", "up_to"]
 PolicyStatus = Literal["in_force", "expired", "not_yet_in_force"]
 # the words every face (answers, pages, exports, notes) uses for them
@@ -98,7 +104,20 @@ class AchievementIn(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     type: str
-    count: Any = 1
+    count: int = Field(
+        1,
+        ge=1,
+        le=MAX_COUNT,
+        description=f"how many units (standards, projects …) this row counts: 1 to {MAX_COUNT:,}; default 1",
+    )
+
+
+def check_count(count: Any, where: str) -> None:
+    """Refuse a count above MAX_COUNT (an error naming `<where>.count`); other checks are the engine's."""
+    if isinstance(count, int) and not isinstance(count, bool) and count > MAX_COUNT:
+        digits = str(count)
+        shown = digits if len(digits) <= 16 else f"a {len(digits)}-digit number"
+        raise BadAchievementError(f"{where}.count", f"must be at most {MAX_COUNT:,}, got {shown}")
 
 
 class EstimateRequestIn(BaseModel):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
@@ -32,6 +33,36 @@ class Transport:
         )
         with urllib.request.urlopen(req, timeout=60) as resp:
             return json.loads(resp.read().decode("utf-8"))
+
+    def check_server(self, timeout: float = 10.0) -> None:
+        """GET /healthz before any case runs: an unreachable or foreign server is one clear error,
+        not hundreds of failed cases. Raises UserInputError naming --url."""
+        from subsidy.errors import UserInputError
+
+        if self.url is None:
+            return
+        try:
+            parts = urllib.parse.urlsplit(self.url)
+        except ValueError as err:
+            raise UserInputError("--url", f"{self.url} is not a valid URL ({err})") from None
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise UserInputError("--url", f"{self.url} is not an http:// or https:// URL")
+        try:
+            with urllib.request.urlopen(f"{self.url}/healthz", timeout=timeout) as resp:
+                body = json.loads(resp.read().decode("utf-8"))
+        except urllib.error.HTTPError as err:
+            raise UserInputError(
+                "--url", f"{self.url}/healthz answered HTTP {err.code}: not a running subsidy server"
+            ) from None
+        except (urllib.error.URLError, OSError) as err:
+            reason = getattr(err, "reason", None) or err
+            raise UserInputError("--url", f"cannot connect to {self.url} ({reason})") from None
+        except ValueError:  # JSON or UTF-8
+            raise UserInputError(
+                "--url", f"{self.url}/healthz did not answer JSON: not a running subsidy server"
+            ) from None
+        if not isinstance(body, dict) or body.get("status") != "ok":
+            raise UserInputError("--url", f"{self.url}/healthz did not report status ok: {str(body)[:80]}")
 
     def estimate(self, request: dict[str, Any]) -> dict[str, Any]:
         if self.url:
@@ -173,6 +204,7 @@ def run_suites(
     """Run the chosen suite(s); returns the Report dict of CONTRACT.md (plus by_group and timings)."""
     chosen = SUITES if suite == "all" else (suite,)
     transport = Transport(url)
+    transport.check_server()
     report: dict[str, Any] = {"suites": {}, "failures": [], "by_group": {}, "seconds": {}}
     for name in chosen:
         cases = load_cases(suite=name)
@@ -201,27 +233,53 @@ def below_threshold(report: dict[str, Any], thresholds: dict[str, float]) -> lis
     return bad
 
 
+def _kind(value: Any) -> str:
+    """A JSON value's kind, as a person reading the file would call it."""
+    kinds = {dict: "an object", list: "an array", str: "a string", bool: "true/false", type(None): "null"}
+    return kinds.get(type(value), "a number")
+
+
+def report_problem(data: Any) -> str | None:
+    """Why `data` is not a Report that diff_reports can read (None when it is one)."""
+    if not isinstance(data, dict):
+        return f"expected a JSON object with 'suites' and 'failures', got {_kind(data)}"
+    missing = [key for key in ("suites", "failures") if key not in data]
+    if missing:
+        return f"not a report: no {' or '.join(repr(k) for k in missing)}"
+    if not isinstance(data["suites"], dict):
+        return f"'suites' must be an object, got {_kind(data['suites'])}"
+    if not isinstance(data["failures"], list):
+        return f"'failures' must be an array, got {_kind(data['failures'])}"
+    for i, failure in enumerate(data["failures"]):
+        if not isinstance(failure, dict):
+            return f"failures[{i}] must be an object, got {_kind(failure)}"
+        for key in ("suite", "id"):
+            if not isinstance(failure.get(key), str | int) or isinstance(failure.get(key), bool):
+                return f"failures[{i}] has no {key!r}"
+    return None
+
+
 def diff_reports(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, str]]:
     """Cases whose outcome changed between two reports (failed ids are listed; the rest passed)."""
-    old_failed = {(f["suite"], f["id"]): f for f in old.get("failures", [])}
-    new_failed = {(f["suite"], f["id"]): f for f in new.get("failures", [])}
+    old_failed = {(str(f["suite"]), str(f["id"])): f for f in old.get("failures", [])}
+    new_failed = {(str(f["suite"]), str(f["id"])): f for f in new.get("failures", [])}
     changes = []
     for key in sorted(set(old_failed) | set(new_failed)):
         if key in old_failed and key not in new_failed:
             changes.append(
-                {"suite": key[0], "id": key[1], "change": "fixed", "detail": old_failed[key]["got"]}
+                {"suite": key[0], "id": key[1], "change": "fixed", "detail": old_failed[key].get("got", "")}
             )
         elif key in new_failed and key not in old_failed:
             changes.append(
-                {"suite": key[0], "id": key[1], "change": "broken", "detail": new_failed[key]["got"]}
+                {"suite": key[0], "id": key[1], "change": "broken", "detail": new_failed[key].get("got", "")}
             )
-        elif old_failed[key]["got"] != new_failed[key]["got"]:
+        elif old_failed[key].get("got", "") != new_failed[key].get("got", ""):
             changes.append(
                 {
                     "suite": key[0],
                     "id": key[1],
                     "change": "still failing, differently",
-                    "detail": new_failed[key]["got"],
+                    "detail": new_failed[key].get("got", ""),
                 }
             )
     return changes

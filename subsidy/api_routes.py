@@ -7,25 +7,75 @@ serialised straight from their models (no re-encoding pass), which keeps /api/es
 
 from __future__ import annotations
 
+import email.message
+import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Response
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from calculators.models import Citation, Estimate, EstimateRequestIn
+from calculators.models import Citation, Estimate, EstimateRequestIn, check_count
 from knowledge.policies import Policy, PolicyDetail
 from subsidy.errors import UserInputError
-from subsidy.security import limit_chat_rate, require_api_key, settings_of
+from subsidy.security import ServiceError, limit_chat_rate, require_api_key, settings_of
 
 log = logging.getLogger("subsidy.service")
 
-router = APIRouter()
-api = APIRouter(prefix="/api", dependencies=[Depends(require_api_key)])
-
 JSON = "application/json"
+CONTENT_TYPE_ERROR = "Content-Type must be application/json (UTF-8)"
+BODY_ENCODING_ERROR = "must be UTF-8 encoded JSON"
+
+
+def check_json_content_type(value: str | None) -> None:
+    """application/json (or any +json type), UTF-8; a body without a Content-Type is refused too."""
+    if not value:
+        raise ServiceError(415, CONTENT_TYPE_ERROR, field="content-type", allowed=[JSON])
+    header = email.message.Message()
+    header["content-type"] = value
+    subtype = header.get_content_subtype()
+    is_json = header.get_content_maintype() == "application" and (
+        subtype == "json" or subtype.endswith("+json")
+    )
+    charset = str(header.get_param("charset") or "utf-8").strip().lower()
+    if not is_json or charset not in ("utf-8", "utf8"):
+        raise ServiceError(415, CONTENT_TYPE_ERROR, field="content-type", allowed=[JSON])
+
+
+class JSONBodyRoute(APIRoute):
+    """A route whose body is checked before FastAPI parses it: 415 for a non-JSON Content-Type,
+    422 naming `body` for bytes that are not UTF-8 (FastAPI would answer a bare 400)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handle = super().get_route_handler()
+
+        async def handler(request: Request) -> Response:
+            if request.method in ("POST", "PUT", "PATCH"):
+                body = await request.body()  # cached on the request: FastAPI reads it from there
+                if body:
+                    check_json_content_type(request.headers.get("content-type"))
+                    try:
+                        body.decode("utf-8")
+                        await request.json()  # cached too: parsed once
+                    except UnicodeDecodeError:
+                        raise UserInputError("body", BODY_ENCODING_ERROR) from None
+                    except json.JSONDecodeError:
+                        pass  # FastAPI reports it, with the position
+                    except ValueError as err:  # e.g. an integer too long to convert
+                        reason = "a number has too many digits" if "digits" in str(err) else str(err)
+                        raise UserInputError("body", f"not valid JSON ({reason})") from None
+            return await handle(request)
+
+        return handler
+
+
+router = APIRouter()
+api = APIRouter(prefix="/api", dependencies=[Depends(require_api_key)], route_class=JSONBodyRoute)
+
 # Portfolios larger than this run in a worker thread so the event loop keeps serving others.
 INLINE_PORTFOLIO_SIZE = 20
 SESSION_ID_PATTERN = r"^[A-Za-z0-9_.:\-]{1,64}$"
@@ -74,6 +124,11 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     413: {"model": ErrorBody, "description": "request body above the limit"},
     422: {"model": ErrorBody, "description": "invalid input; `field` names the culprit"},
 }
+BODY_ERRORS: dict[int | str, dict[str, Any]] = {
+    **ERRORS,
+    415: {"model": ErrorBody, "description": "Content-Type is not application/json (UTF-8)"},
+}
+UNAVAILABLE = {"model": ErrorBody, "description": "the server cannot serve this now (see `detail`)"}
 
 
 def json_response(body: str | bytes, status_code: int = 200) -> Response:
@@ -81,12 +136,49 @@ def json_response(body: str | bytes, status_code: int = 200) -> Response:
 
 
 # ---------------------------------------------------------------- health
-@router.get("/healthz", tags=["service"])
-async def healthz() -> dict[str, Any]:
-    """Up and serving; `warm` tells whether this worker has loaded the assistant and index yet."""
-    from subsidy.service import WARMED_UP
+@router.get(
+    "/healthz",
+    tags=["service"],
+    response_model=None,
+    responses={503: {"description": '`{"status": "error", "detail": "…"}`: e.g. an unusable data directory'}},
+)
+async def healthz() -> Any:
+    """Up and serving; `warm` tells whether this worker has loaded the assistant and index yet.
 
+    503 with `{"status": "error", "detail": …}` when the server cannot do its work (its data
+    directory, SUBSIDY_DATA_DIR, cannot hold the conversations).
+    """
+    from subsidy.service import WARMED_UP, data_dir_problem, data_dir_unusable_detail
+
+    problem = await run_in_threadpool(data_dir_problem)
+    if problem:
+        detail = data_dir_unusable_detail(problem)
+        return JSONResponse(status_code=503, content={"status": "error", "detail": detail})
     return {"status": "ok", "warm": WARMED_UP.is_set()}
+
+
+def require_data_dir(what: str) -> None:
+    """503 (a server fault, not the client's) when the data directory cannot be used."""
+    from subsidy.service import data_dir, data_dir_problem, data_dir_unusable_detail
+
+    path = data_dir()
+    problem = data_dir_problem(path)
+    if problem:
+        log.error("%s unavailable: SUBSIDY_DATA_DIR %s: %s", what, path, problem)
+        raise ServiceError(503, f"{what} is not available: {data_dir_unusable_detail(problem)}")
+
+
+def _message_of(err: UserInputError) -> str:
+    """The message of a UserInputError without its `field: ` prefix and `(allowed: …)` suffix."""
+    text = str(err).removeprefix(f"{err.field}: ")
+    if err.allowed:
+        text = text.removesuffix(f" (allowed: {', '.join(err.allowed)})")
+    return text
+
+
+def renamed(err: UserInputError, field: str) -> UserInputError:
+    """The same error (same class, message and allowed values) naming another field."""
+    return type(err)(field, _message_of(err), allowed=err.allowed)
 
 
 # ---------------------------------------------------------------- estimate
@@ -110,6 +202,52 @@ def _estimate_request_schema() -> dict[str, Any]:
     }
 
 
+def _json_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, list):
+        return "a list"
+    return "an object" if isinstance(value, dict) else type(value).__name__
+
+
+def check_request(raw: Any) -> None:
+    """What the engine's own checks say too vaguely, or not at all: a city or date of the wrong
+    JSON type ("is required" though present), and counts above MAX_COUNT (not a 500)."""
+    if not isinstance(raw, dict) or set(raw) - {"city", "as_of", "achievements"}:
+        return  # the engine names the problem
+    city = raw.get("city")
+    if city is not None and not isinstance(city, str):
+        raise UserInputError("city", f"must be a string (a city name or id), got {_json_kind(city)}")
+    as_of = raw.get("as_of")
+    if as_of is not None and not isinstance(as_of, str):
+        raise UserInputError("as_of", f"must be a string YYYY-MM-DD, got {_json_kind(as_of)}")
+    achievements = raw.get("achievements")
+    if isinstance(achievements, list):
+        for i, achievement in enumerate(achievements):
+            if isinstance(achievement, dict):
+                check_count(achievement.get("count"), f"achievements[{i}]")
+
+
+def estimate_all(payload: Any) -> Estimate | list[Estimate]:
+    """A request gives an Estimate; an array gives the Estimates in the same order, errors
+    prefixed with the request's index (`[1].city`) and keeping their allowed values."""
+    from calculators.engine import estimate
+
+    if not isinstance(payload, list):
+        check_request(payload)
+        return estimate(payload)
+    out = []
+    for i, request in enumerate(payload):
+        try:
+            check_request(request)
+            out.append(estimate(request))
+        except UserInputError as err:
+            raise renamed(err, f"[{i}].{err.field}") from None
+    return out
+
+
 def estimates_json(result: Estimate | list[Estimate]) -> str:
     if isinstance(result, list):
         return "[" + ",".join(e.model_dump_json() for e in result) + "]"
@@ -123,17 +261,15 @@ def estimates_json(result: Estimate | list[Estimate]) -> str:
     response_model=None,
     responses={
         200: {"model": Estimate, "description": "an Estimate, or an array in the same order"},
-        **ERRORS,
+        **BODY_ERRORS,
     },
     openapi_extra=_estimate_request_schema(),
 )
 async def api_estimate(payload: Any = Body(...)) -> Response:
-    from subsidy.commands.estimate import estimate_many
-
     if isinstance(payload, list) and len(payload) > INLINE_PORTFOLIO_SIZE:
-        result = await run_in_threadpool(estimate_many, payload)
+        result = await run_in_threadpool(estimate_all, payload)
     else:
-        result = estimate_many(payload)
+        result = estimate_all(payload)
     return json_response(estimates_json(result))
 
 
@@ -164,6 +300,8 @@ async def run_chat_turn(request: Request, message: str, session_id: str | None, 
     if as_of:
         parse_iso_date(as_of, "as_of")
     chat_turn = chat_turn_function()
+    # the conversation lives there: without it every turn would be answered and then forgotten
+    await run_in_threadpool(require_data_dir, "the chat")
     return await run_in_threadpool(chat_turn, message, session_id=session_id, as_of=as_of or None)
 
 
@@ -172,7 +310,12 @@ async def run_chat_turn(request: Request, message: str, session_id: str | None, 
     tags=["assistant"],
     summary="One chat turn; send the returned session_id to continue the conversation",
     response_model=None,
-    responses={200: {"model": ChatAnswer}, 429: {"model": ErrorBody, "description": "rate limit"}, **ERRORS},
+    responses={
+        200: {"model": ChatAnswer},
+        429: {"model": ErrorBody, "description": "rate limit"},
+        503: UNAVAILABLE,
+        **BODY_ERRORS,
+    },
     dependencies=[Depends(limit_chat_rate)],
 )
 async def api_chat(body: ChatRequest, request: Request) -> Response:
@@ -181,26 +324,48 @@ async def api_chat(body: ChatRequest, request: Request) -> Response:
 
 
 # ---------------------------------------------------------------- search
+SEARCH_PARAMETERS = {"query": "q", "q": "q", "k": "k", "city": "city"}
+
+
 @api.get(
     "/search",
     tags=["retrieval"],
     summary="Retrieval over the policy corpus",
     response_model=list[Hit],
-    responses=ERRORS,
+    responses={503: UNAVAILABLE, **ERRORS},
 )
 async def api_search(
     request: Request,
     q: str = Query(..., description="the query"),
     k: int = Query(5, ge=1, description="number of hits: at least 1; more than 50 is cut to 50"),
     city: str | None = Query(None, description="only this city's documents (any spelling)"),
+    with_national: bool = Query(
+        False, description="with `city`: national documents too (the CLI's --with-national)"
+    ),
 ) -> Response:
+    from knowledge.regions import resolve_region
+
     check_message(q, settings_of(request).max_message_chars, field="q")
+    if city and city.strip():
+        resolve_region(city, "city")  # before anything heavy loads, as the CLI does
     try:
         from knowledge.search import search
     except ImportError as err:
         log.error("retrieval unavailable: %s", err)
         raise HTTPException(status_code=503, detail="retrieval is not available") from None
-    hits = await run_in_threadpool(search, q, k=min(50, k), city=city or None)
+    try:
+        hits = await run_in_threadpool(
+            search, q, k=min(50, k), city=city or None, include_national=with_national
+        )
+    except UserInputError as err:
+        if err.field in SEARCH_PARAMETERS:  # named as the HTTP parameter (the library says `query`)
+            raise renamed(err, SEARCH_PARAMETERS[err.field]) from None
+        # the index, the embedding model or the data directory: the server's fault, not the client's
+        log.error("retrieval unavailable: %s", err)
+        await run_in_threadpool(require_data_dir, "retrieval")
+        raise ServiceError(
+            503, f"retrieval is not available: the server's {err.field} cannot be used (see the server log)"
+        ) from None
     return json_response("[" + ",".join(hit.model_dump_json() for hit in hits) + "]")
 
 

@@ -10,7 +10,10 @@
 
 The guard middleware sits outside every route: it refuses oversized bodies, adds the
 security headers to every response (errors included) and turns anything unexpected into a
-one-line 500, so no response ever carries a stack trace.
+one-line 500, so no response ever carries a stack trace. `HeadAsGetMiddleware` answers HEAD
+on every GET route (load balancers probe with it): the GET response without its body.
+
+Every JSON error has the same shape: `{"detail": "...", "field": "...|null", "allowed": [...]}`.
 """
 
 from __future__ import annotations
@@ -173,23 +176,68 @@ def require_api_key(request: Request, given: str | None = Security(api_key_heade
     if expected is None:
         return
     if given is None or not hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8")):
-        raise HTTPException(
-            status_code=401,
-            detail="X-API-Key: missing or wrong API key",
+        raise ServiceError(
+            401,
+            "X-API-Key: missing or wrong API key",
+            field="X-API-Key",
             headers={"WWW-Authenticate": "X-API-Key"},
         )
 
 
+# ---------------------------------------------------------------- errors
+class ServiceError(HTTPException):
+    """An HTTP error that, like a UserInputError, can name the culprit and its allowed values."""
+
+    def __init__(
+        self,
+        status_code: int,
+        detail: str,
+        field: str | None = None,
+        allowed: list[str] | None = None,
+        headers: dict[str, str] | None = None,
+    ):
+        super().__init__(status_code=status_code, detail=detail, headers=headers)
+        self.field = field
+        self.allowed = allowed or []
+
+
+def error_body(detail: str, field: str | None = None, allowed: list[str] | None = None) -> dict[str, object]:
+    """The one shape of every JSON error."""
+    return {"detail": detail, "field": field, "allowed": list(allowed or [])}
+
+
+# ---------------------------------------------------------------- HEAD
+class HeadAsGetMiddleware:
+    """HEAD is GET without the body: the route runs as GET, the headers (length included) go out."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_headers_only)
+
+
 # ---------------------------------------------------------------- the guard middleware
-class BodyTooLarge(HTTPException):
+class BodyTooLarge(ServiceError):
     """Raised while the body streams in; an HTTPException so FastAPI's body parsing passes it on."""
 
     def __init__(self, limit: int):
-        super().__init__(status_code=413, detail=f"request body too large (limit {limit} bytes)")
+        super().__init__(413, f"request body too large (limit {limit} bytes)", field="body")
 
 
-def _json_message(status: int, detail: str) -> tuple[Message, Message]:
-    body = json.dumps({"detail": detail}, ensure_ascii=False).encode("utf-8")
+def _json_message(status: int, detail: str, field: str | None = None) -> tuple[Message, Message]:
+    body = json.dumps(error_body(detail, field), ensure_ascii=False).encode("utf-8")
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     headers += [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS]
     return (
@@ -211,7 +259,7 @@ class GuardMiddleware:
         for name, value in scope["headers"]:
             if name == b"content-length":
                 if not value.isdigit() or int(value) > limit:
-                    for message in _json_message(413, BodyTooLarge(limit).detail):
+                    for message in _json_message(413, BodyTooLarge(limit).detail, "body"):
                         await send(message)
                     return
                 break
@@ -242,7 +290,7 @@ class GuardMiddleware:
             await self.app(scope, guarded_receive, send_with_headers)
         except BodyTooLarge as err:
             if not started:
-                for message in _json_message(413, str(err.detail)):
+                for message in _json_message(413, str(err.detail), "body"):
                     await send(message)
         except Exception as err:  # the last line of defence: one line, never a stack trace
             log.exception("unhandled error on %s", scope.get("path"))

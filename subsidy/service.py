@@ -12,6 +12,7 @@ import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -20,15 +21,29 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from subsidy.errors import UserInputError
-from subsidy.security import GuardMiddleware, RateLimiter, ServiceSettings, load_service_settings
+from subsidy.security import (
+    GuardMiddleware,
+    HeadAsGetMiddleware,
+    RateLimiter,
+    ServiceSettings,
+    error_body,
+    load_service_settings,
+)
 
 log = logging.getLogger("subsidy.service")
 
 DESCRIPTION = """Which local subsidies a company's standardization work earns, how much, and under which article.
 
-Amounts are integers in yuan. Errors: 422 with `field` naming the culprit; 413 for bodies
-above the limit; 429 when a client sends chat turns too fast; 401 when the server sets
-`SUBSIDY_API_KEY` and the `X-API-Key` header is missing or wrong."""
+Amounts are integers in yuan. POST bodies are UTF-8 JSON sent with
+`Content-Type: application/json` (`curl -H 'Content-Type: application/json' -d @request.json`).
+
+Every error is `{"detail": "…", "field": "…" or null, "allowed": […]}`: 422 with `field`
+naming the culprit (a body that is not UTF-8 JSON names `body`); 415 for a POST whose
+Content-Type is not JSON (`field`: `content-type`); 413 for bodies above the limit; 429 when
+a client sends chat turns too fast; 401 when the server sets `SUBSIDY_API_KEY` and the
+`X-API-Key` header is missing or wrong; 503 when the server cannot serve the request (e.g. its
+data directory `SUBSIDY_DATA_DIR` is unusable: `/healthz` then says so too). Every GET route
+also answers HEAD."""
 
 
 def _validation_message(err: RequestValidationError) -> tuple[str, str]:
@@ -44,28 +59,27 @@ def _validation_message(err: RequestValidationError) -> tuple[str, str]:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(UserInputError)
     async def user_error(_: Request, err: UserInputError) -> JSONResponse:
-        return JSONResponse(
-            status_code=422, content={"detail": str(err), "field": err.field, "allowed": err.allowed}
-        )
+        return JSONResponse(status_code=422, content=error_body(str(err), err.field, err.allowed))
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, err: RequestValidationError) -> JSONResponse:
         field, message = _validation_message(err)
-        return JSONResponse(status_code=422, content={"detail": message, "field": field})
+        return JSONResponse(status_code=422, content=error_body(message, field))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, err: StarletteHTTPException) -> Any:
         render_page = getattr(app.state, "render_error_page", None)
         if render_page is not None and _wants_html(request):
             return render_page(request, err.status_code, str(err.detail))
+        content = error_body(str(err.detail), getattr(err, "field", None), getattr(err, "allowed", None))
         return JSONResponse(
-            status_code=err.status_code, content={"detail": err.detail}, headers=getattr(err, "headers", None)
+            status_code=err.status_code, content=content, headers=getattr(err, "headers", None)
         )
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, err: Exception) -> JSONResponse:
         log.exception("unhandled error")
-        return JSONResponse(status_code=500, content={"detail": f"internal error ({type(err).__name__})"})
+        return JSONResponse(status_code=500, content=error_body(f"internal error ({type(err).__name__})"))
 
 
 def _wants_html(request: Request) -> bool:
@@ -76,6 +90,25 @@ def _wants_html(request: Request) -> bool:
 
 
 WARMED_UP = threading.Event()
+
+
+# ---------------------------------------------------------------- the data directory
+def data_dir() -> Path:
+    """Where sessions (and the default retrieval index) live: SUBSIDY_DATA_DIR or the user data dir."""
+    from assistant.sessions import data_dir as sessions_data_dir
+
+    return sessions_data_dir()
+
+
+def data_dir_problem(path: Path | None = None) -> str | None:
+    """Why the data directory cannot hold the conversations (without the path), or None."""
+    from assistant.sessions import storage_problem
+
+    return storage_problem(path)
+
+
+def data_dir_unusable_detail(problem: str) -> str:
+    return f"the server's data directory (SUBSIDY_DATA_DIR) cannot be used: {problem}"
 
 
 def _warm_up() -> None:
@@ -152,6 +185,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             allow_methods=["GET", "POST"],
             allow_headers=["Content-Type", "X-API-Key"],
         )
+    app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(GuardMiddleware, max_body_bytes=settings.max_body_bytes)  # outermost: sees all
     try:
         from subsidy import web_routes
@@ -167,6 +201,10 @@ def serve(host: str, port: int, workers: int = 1) -> None:
     import uvicorn
 
     load_service_settings()  # a bad SUBSIDY_* variable is one line from the CLI, not a worker crash
+    path = data_dir()
+    problem = data_dir_problem(path)
+    if problem:  # one line from the CLI instead of a server that loses every conversation
+        raise UserInputError("SUBSIDY_DATA_DIR", f"{path}: {problem}; point it at a writable directory")
 
     uvicorn.run(
         "subsidy.service:create_app",

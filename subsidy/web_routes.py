@@ -20,6 +20,7 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Respons
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
+from calculators.models import check_count
 from subsidy import money
 from subsidy.errors import UserInputError
 from subsidy.security import limit_chat_rate
@@ -95,9 +96,19 @@ async def form_fields(request: Request) -> dict[str, str]:
 
 
 def same_origin(request: Request) -> None:
-    """Form posts must come from our own pages (the cookie is SameSite=Lax; this is a second lock)."""
+    """Form posts must come from our own pages (the cookie is SameSite=Lax; this is a second lock).
+
+    Refused: a browser saying the post comes from another site (Sec-Fetch-Site: cross-site or
+    same-site), an Origin that is not this host, and the opaque `Origin: null` (sandboxed frames,
+    file: pages, data: URLs). A request with neither header (curl, old browsers) passes.
+    """
+    fetch_site = request.headers.get("sec-fetch-site", "").strip().lower()
+    if fetch_site in ("cross-site", "same-site"):
+        raise HTTPException(status_code=403, detail="cross-site form post refused")
     origin = request.headers.get("origin")
-    if origin and origin != "null" and urlsplit(origin).netloc != request.headers.get("host"):
+    if origin is None:
+        return
+    if origin.strip().lower() == "null" or urlsplit(origin).netloc != request.headers.get("host"):
         raise HTTPException(status_code=403, detail="cross-site form post refused")
 
 
@@ -251,9 +262,11 @@ def rows_to_achievements(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         try:
             count = int(row["count"])
         except ValueError:
+            shown = row["count"] if len(row["count"]) <= 20 else row["count"][:20] + "…"
             raise UserInputError(
-                f"achievements[{index}].count", f"must be a whole number, got {row['count']!r}"
+                f"achievements[{index}].count", f"must be a whole number, got {shown!r}"
             ) from None
+        check_count(count, f"achievements[{index}]")  # not a 500 from the engine's arithmetic
         achievements.append({"type": row["type"], "count": count, **row["fields"]})
     return achievements
 

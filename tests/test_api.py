@@ -391,15 +391,15 @@ def test_security_headers_everywhere(client, path):
 
 
 def test_unexpected_errors_are_one_line_without_a_stack_trace(client, monkeypatch):
-    import subsidy.commands.estimate as estimate_command
+    import calculators.engine
 
     def explode(_: Any) -> Any:
         raise RuntimeError('secret path /srv/x.py line 3\nTraceback (most recent call last):\n  File "x"')
 
-    monkeypatch.setattr(estimate_command, "estimate_many", explode)
+    monkeypatch.setattr(calculators.engine, "estimate", explode)
     response = client.post("/api/estimate", json=TIANJIN)
     assert response.status_code == 500
-    assert response.json() == {"detail": "internal error (RuntimeError)"}
+    assert response.json() == {"detail": "internal error (RuntimeError)", "field": None, "allowed": []}
     assert "Traceback" not in response.text and "secret" not in response.text
     assert response.headers["x-content-type-options"] == "nosniff"
 
@@ -439,7 +439,7 @@ def test_policy_detail_lists_articles(client):
     assert client.get("/api/policies/no-such-doc").status_code == 404
 
 
-def install_fake_search(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int, str | None]]:
+def install_fake_search(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int, str | None, bool]]:
     """Put a two-hit stand-in where the service imports `knowledge.search`; returns its calls."""
 
     class FakeHit(BaseModel):
@@ -451,8 +451,10 @@ def install_fake_search(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int,
 
     calls = []
 
-    def search(query: str, k: int = 5, city: str | None = None) -> list[FakeHit]:
-        calls.append((query, k, city))
+    def search(
+        query: str, k: int = 5, city: str | None = None, include_national: bool = False
+    ) -> list[FakeHit]:
+        calls.append((query, k, city, include_national))
         return [
             FakeHit(
                 document="天津市标准化资助项目与资金管理办法（试行）",
@@ -478,7 +480,7 @@ def test_search_passes_query_k_and_city(client, fake_search):
     response = client.get("/api/search", params={"q": "领跑者 奖励", "k": 3, "city": "天津"})
     assert response.status_code == 200
     assert set(response.json()[0]) >= {"document", "article", "city", "text", "score"}
-    assert fake_search[-1] == ("领跑者 奖励", 3, "天津")
+    assert fake_search[-1] == ("领跑者 奖励", 3, "天津", False)
     client.get("/api/search", params={"q": "x", "k": 500})
     assert fake_search[-1][1] == 50
 
@@ -525,3 +527,243 @@ def test_serve_with_a_bad_setting_is_one_line(tmp_path):
     assert result.stderr.strip().splitlines() == [
         "error: SUBSIDY_CHAT_RATE: not a rate: 'lots'; use N/SECONDS, e.g. 600/60"
     ]
+
+
+# ---------------------------------------------------------------- QA robustness (counts, bodies, HEAD, data dir)
+STANDARD_ROW = {"type": "standard", "level": "national", "role": "lead", "action": "draft"}
+
+
+@pytest.mark.parametrize("count", [10_001, 10**27, 10**100])
+def test_count_above_the_bound_is_422_naming_the_field(client, count):
+    body = {**TIANJIN, "achievements": [{**STANDARD_ROW, "count": count}]}
+    response = client.post("/api/estimate", json=body)
+    assert response.status_code == 422, response.text
+    data = response.json()
+    assert data["field"] == "achievements[0].count"
+    assert "10,000" in data["detail"]
+    portfolio = client.post("/api/estimate", json=[TIANJIN, body])
+    assert portfolio.status_code == 422
+    assert portfolio.json()["field"] == "[1].achievements[0].count"
+
+
+def test_count_at_the_bound_is_an_exact_safe_integer(client):
+    from calculators.models import MAX_COUNT
+
+    body = {**TIANJIN, "achievements": [{**STANDARD_ROW, "count": MAX_COUNT}]}
+    response = client.post("/api/estimate", json=body)
+    assert response.status_code == 200
+    amount = response.json()["items"][0]["amount_yuan"]
+    assert amount == 80000 * MAX_COUNT
+    assert amount < 2**53  # a JavaScript client holds it exactly
+
+
+def test_count_bound_is_documented_in_the_schema(client):
+    count = client.get("/openapi.json").json()["components"]["schemas"]["AchievementIn"]["properties"][
+        "count"
+    ]
+    assert count["maximum"] == 10_000 and count["minimum"] == 1
+    assert "10,000" in count["description"]
+
+
+def test_a_number_too_long_to_read_is_422_naming_the_body(client):
+    text = json.dumps(TIANJIN).replace('"draft"}', '"draft", "count": ' + "9" * 5000 + "}")
+    response = client.post("/api/estimate", content=text, headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    assert response.json()["field"] == "body"
+
+
+@pytest.mark.parametrize("path", ["/api/estimate", "/api/chat"])
+@pytest.mark.parametrize(
+    "content_type", ["application/x-www-form-urlencoded", "text/plain", "application/json; charset=gbk", None]
+)
+def test_json_endpoints_refuse_other_content_types_with_415(client, fake_assistant, path, content_type):
+    body = json.dumps(TIANJIN if path == "/api/estimate" else {"message": "你好"}).encode()
+    headers = {"content-type": content_type} if content_type else {}
+    response = client.post(path, content=body, headers=headers)
+    assert response.status_code == 415, response.text
+    assert response.json() == {
+        "detail": "Content-Type must be application/json (UTF-8)",
+        "field": "content-type",
+        "allowed": ["application/json"],
+    }
+
+
+@pytest.mark.parametrize("content_type", ["application/json; charset=UTF-8", "application/problem+json"])
+def test_json_content_types_are_accepted(client, content_type):
+    headers = {"content-type": content_type} if content_type else {}
+    response = client.post("/api/estimate", content=json.dumps(TIANJIN).encode(), headers=headers)
+    assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize("path", ["/api/estimate", "/api/chat"])
+def test_a_body_that_is_not_utf8_is_422_naming_the_body(client, fake_assistant, path):
+    body = '{"message": "你好", "city": "天津"}'.encode("gbk")
+    response = client.post(path, content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 422, response.text
+    data = response.json()
+    assert data["field"] == "body"
+    assert "UTF-8" in data["detail"]
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/api/policies", "/", "/docs"])
+def test_head_is_answered_on_get_routes(client, path):
+    get = client.get(path)
+    head = client.head(path)
+    assert head.status_code == 200 == get.status_code
+    assert head.content == b""
+    assert head.headers["content-length"] == str(len(get.content))
+    assert head.headers["content-type"] == get.headers["content-type"]
+    assert head.headers["x-content-type-options"] == "nosniff"
+
+
+def test_head_on_a_post_route_is_405(client):
+    assert client.head("/api/estimate").status_code == 405
+
+
+def test_healthy_healthz_is_exactly_the_contract(client, tmp_path, monkeypatch):
+    monkeypatch.setenv("SUBSIDY_DATA_DIR", str(tmp_path / "data"))
+    body = client.get("/healthz").json()
+    assert set(body) == {"status", "warm"} and body["status"] == "ok"
+
+
+@pytest.fixture
+def unusable_data_dir(tmp_path, monkeypatch):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x")
+    monkeypatch.setenv("SUBSIDY_DATA_DIR", str(blocker))
+    return blocker
+
+
+def test_healthz_reports_an_unusable_data_dir(client, unusable_data_dir):
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "error"
+    assert "SUBSIDY_DATA_DIR" in body["detail"] and "not a directory" in body["detail"]
+    assert str(unusable_data_dir) not in body["detail"]  # no server paths to the world
+    assert client.head("/healthz").status_code == 503
+
+
+def test_chat_with_an_unusable_data_dir_is_503_not_a_forgotten_turn(client, unusable_data_dir, monkeypatch):
+    install_fake_assistant(monkeypatch)
+    response = client.post("/api/chat", json={"message": "你好"})
+    assert response.status_code == 503
+    assert "SUBSIDY_DATA_DIR" in response.json()["detail"]
+
+
+def test_search_with_an_unusable_data_dir_is_503(client, unusable_data_dir, monkeypatch):
+    from subsidy.errors import UserInputError
+
+    def search(*_: Any, **__: Any) -> list[Any]:
+        raise UserInputError("SUBSIDY_DATA_DIR", f"{unusable_data_dir} is not a directory")
+
+    module = types.ModuleType("knowledge.search")
+    module.search = search  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "knowledge.search", module)
+    response = client.get("/api/search", params={"q": "领跑者"})
+    assert response.status_code == 503
+    assert response.json()["field"] is None
+    assert "SUBSIDY_DATA_DIR" in response.json()["detail"]
+
+
+def test_serve_refuses_an_unusable_data_dir_in_one_line(tmp_path):
+    import os
+    import subprocess
+
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    env = {**os.environ, "SUBSIDY_DATA_DIR": str(blocker)}
+    result = subprocess.run(
+        [sys.executable, "-m", "subsidy.cli", "serve", "--port", "8799"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: SUBSIDY_DATA_DIR: {blocker}")
+
+
+@pytest.mark.parametrize(
+    ("request_", "path"),
+    [
+        ("post", "/api/chat"),  # pydantic's errors
+        ("post", "/api/estimate"),  # the engine's
+        ("get", "/api/search?k=0&q=x"),
+        ("get", "/api/nowhere"),
+        ("get", "/api/estimate"),
+    ],
+)
+def test_every_error_has_the_same_shape(client, request_, path):
+    response = client.request(
+        request_.upper(), path, json={"city": "atlantis"} if request_ == "post" else None
+    )
+    assert response.status_code >= 400
+    assert set(response.json()) == {"detail", "field", "allowed"}
+
+
+def test_api_key_error_has_the_same_shape():
+    body = make_client(api_key="k").get("/api/policies").json()
+    assert body == {"detail": "X-API-Key: missing or wrong API key", "field": "X-API-Key", "allowed": []}
+
+
+def test_portfolio_errors_keep_the_allowed_values(client):
+    single = client.post("/api/estimate", json={**TIANJIN, "city": "nowhere"}).json()
+    portfolio = client.post("/api/estimate", json=[TIANJIN, {**TIANJIN, "city": "nowhere"}]).json()
+    assert portfolio["field"] == "[1].city"
+    assert portfolio["allowed"] == single["allowed"] != []
+    assert portfolio["detail"] == "[1]." + single["detail"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("city", ["天津"]), ("city", {"a": 1}), ("city", 12), ("as_of", 20220601)]
+)
+def test_present_but_wrong_type_says_must_be_a_string(client, field, value):
+    response = client.post("/api/estimate", json={**TIANJIN, field: value})
+    assert response.status_code == 422
+    data = response.json()
+    assert data["field"] == field
+    assert "must be a string" in data["detail"] and "required" not in data["detail"]
+
+
+def test_search_length_error_names_the_parameter_q(client, monkeypatch):
+    from knowledge.search import MAX_QUERY_CHARS, clean_query
+
+    def search(query: str, **_: Any) -> list[Any]:
+        clean_query(query)
+        return []
+
+    module = types.ModuleType("knowledge.search")
+    module.search = search  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "knowledge.search", module)
+    response = client.get("/api/search", params={"q": "x" * (MAX_QUERY_CHARS + 1)})
+    assert response.status_code == 422
+    assert response.json()["field"] == "q"
+    assert response.json()["detail"].startswith("q: too long")
+
+
+def test_search_with_national_is_passed_on(client, fake_search):
+    client.get("/api/search", params={"q": "领跑者", "city": "临沂", "with_national": "true"})
+    assert fake_search[-1] == ("领跑者", 5, "临沂", True)
+    client.get("/api/search", params={"q": "领跑者", "city": "临沂"})
+    assert fake_search[-1][3] is False
+    assert (
+        client.get("/api/search", params={"q": "x", "with_national": "maybe"}).json()["field"]
+        == "with_national"
+    )
+
+
+def test_search_city_national_is_the_cli_error(client, fake_search):
+    from knowledge.regions import resolve_region
+    from subsidy.errors import UserInputError
+
+    with pytest.raises(UserInputError) as cli_error:
+        resolve_region("national", "--city")  # what `subsidy search --city national` says
+    response = client.get("/api/search", params={"q": "领跑者", "city": "national"})
+    assert response.status_code == 422
+    data = response.json()
+    assert data["field"] == "city"
+    assert data["detail"] == "city" + str(cli_error.value).removeprefix("--city")
+    assert data["allowed"] == cli_error.value.allowed
+    assert fake_search == []  # refused before the search ran

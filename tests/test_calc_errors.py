@@ -99,3 +99,18 @@ def test_project_must_be_text():
     with pytest.raises(UserInputError) as err:
         estimate({"city": "天津", "achievements": [{**GOOD, "project": 5}]})
     assert err.value.field == "achievements[0].project"
+
+
+@pytest.mark.parametrize("count", [10_001, 10**27])
+def test_count_above_the_maximum_is_refused(count: int) -> None:
+    request = {
+        "city": "天津",
+        "achievements": [
+            {"type": "standard", "level": "national", "role": "lead", "action": "draft", "count": count}
+        ],
+    }
+    with pytest.raises(UserInputError) as err:
+        estimate(request)
+    assert err.value.field == "achievements[0].count" and "10,000" in str(err.value)
+    request["achievements"][0]["count"] = 10_000
+    assert estimate(request).items[0].amount_yuan == 80_000 * 10_000

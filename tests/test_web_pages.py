@@ -396,7 +396,7 @@ def test_policy_search_box_shows_hits(client, monkeypatch):
     fake_search = install_fake_search(monkeypatch)
     html = client.get("/policies?q=%E9%A2%86%E8%B7%91%E8%80%85&city=tianjin").text  # 领跑者
     assert "检索“领跑者”" in html
-    assert fake_search[-1] == ("领跑者", 8, "tianjin")
+    assert fake_search[-1] == ("领跑者", 8, "tianjin", False)
     assert html.count('<details class="quote" open>') == 2
 
 
@@ -418,3 +418,51 @@ def test_a_tampered_session_cookie_starts_a_new_conversation(client):
     assert page.status_code == 200
     assert "8 万元" in page.text
     assert page.text.count('class="turn"') == 1
+
+
+# ---------------------------------------------------------------- QA robustness
+@pytest.mark.parametrize("count", ["10001", "999999999999999999999999999"])
+@pytest.mark.parametrize("city", ["tianjin", "all"])
+def test_estimate_page_refuses_a_huge_count_with_the_message(client, city, count):
+    response = estimate_page(client, city=city, as_of="2022-06-01", **{**STANDARD, "n0": count})
+    assert response.status_code == 422
+    assert "achievements[0].count: must be at most 10,000" in response.text
+
+
+@pytest.mark.parametrize("export", ["csv", "xlsx"])
+def test_exports_refuse_a_huge_count_with_one_line(client, export):
+    params = {"city": "tianjin", **STANDARD, "n0": "999999999999999999999999999"}
+    response = client.get(f"/estimate/export.{export}?" + urlencode(params))
+    assert response.status_code == 422
+    assert response.text.startswith("achievements[0].count: must be at most 10,000")
+
+
+def test_head_on_pages(client):
+    for path in ("/", "/estimate", "/policies"):
+        response = client.head(path)
+        assert response.status_code == 200, path
+        assert response.content == b""
+        assert response.headers["content-type"].startswith("text/html")
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "null"},
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},
+        {"Sec-Fetch-Site": "cross-site", "Origin": "http://testserver"},
+    ],
+)
+def test_opaque_or_cross_site_form_posts_are_refused(client, headers):
+    assert client.post("/chat", data={"message": "hi"}, headers=headers).status_code == 403
+    assert client.post("/chat/new", headers=headers).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Sec-Fetch-Site": "same-origin", "Origin": "http://testserver"}, {"Sec-Fetch-Site": "none"}],
+)
+def test_same_origin_form_posts_pass(client, headers):
+    response = client.post("/chat", data={"message": "hi"}, headers=headers, follow_redirects=False)
+    assert response.status_code == 303

@@ -20,6 +20,16 @@ def print_answer(answer: object, console: object | None = None) -> None:
         out.print(Text.assemble(("请补充：", "bold"), answer.follow_up))  # type: ignore[attr-defined]
 
 
+def check_question(text: str, field: str = "QUESTION") -> str:
+    """The same check as POST /api/chat (empty, or longer than SUBSIDY_MAX_MESSAGE_CHARS)."""
+    from subsidy.api_routes import check_message
+    from subsidy.security import DEFAULT_MAX_MESSAGE_CHARS, _positive_int
+
+    # only this one variable: a bad SUBSIDY_CHAT_RATE etc. concerns `serve`, not the CLI
+    limit = _positive_int("SUBSIDY_MAX_MESSAGE_CHARS", DEFAULT_MAX_MESSAGE_CHARS)
+    return check_message(text, limit, field=field)
+
+
 def register(app: typer.Typer) -> None:
     @app.command("ask")
     def ask(
@@ -31,6 +41,15 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """One chat turn, answered from the knowledge base and the calculators."""
+        from assistant import sessions
+        from subsidy.dates import parse_iso_date
+
+        check_question(question)
+        if as_of:
+            parse_iso_date(as_of)
+        sessions.check_session_id(session)
+        sessions.check_writable()  # before answering: an answer whose session is lost is no answer
+
         from assistant.dialogue import chat_turn
 
         answer = chat_turn(question, session_id=session, as_of=as_of)

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 
 import typer
 
+from subsidy.errors import UserInputError
+
 HELP = "/facts 查看已记录的信息 · /reset 重新开始 · /quit 退出"
 
 
@@ -59,13 +61,15 @@ def register(app: typer.Typer) -> None:
 
         from assistant import sessions
         from assistant.dialogue import chat_turn
-        from subsidy.commands.ask import print_answer
+        from subsidy.commands.ask import check_question, print_answer
         from subsidy.dates import parse_iso_date
 
         if as_of:
             parse_iso_date(as_of)  # a bad date is a one-line error before the conversation starts
         session_id = sessions.check_session_id(session) or sessions.new_session_id()
+        sessions.check_writable()  # a store that cannot keep the conversation: one line, before it starts
         interactive = sys.stdin.isatty()
+        rejected = 0
         console = Console(highlight=False, soft_wrap=True)
         if interactive:
             console.print(f"[bold]标准化资助助手[/bold]  {HELP}")
@@ -84,7 +88,13 @@ def register(app: typer.Typer) -> None:
             if text in ("/help", "/?"):
                 console.print(HELP)
                 continue
-            if not text and not interactive:
+            if not text:
+                continue
+            try:
+                check_question(line, field="message")
+            except UserInputError as err:  # this turn only: the conversation goes on
+                print(f"error: {err}", file=sys.stderr)
+                rejected += 1
                 continue
             answer = chat_turn(line, session_id=session_id, as_of=as_of)
             session_id = answer.session_id
@@ -92,3 +102,5 @@ def register(app: typer.Typer) -> None:
                 console.print(f"你：{line}", markup=False)
             print_answer(answer, console)
             console.print()
+        if rejected and not interactive:
+            raise typer.Exit(2)  # a script's input had a message that was not answered

@@ -12,15 +12,33 @@ import typer
 from subsidy.errors import UserInputError
 
 
+def _decode(data: bytes, where: str) -> str:
+    """UTF-8, with or without a byte-order mark (as Windows editors save it)."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise UserInputError("FILE", f"{where} is not UTF-8 text (bad byte at offset {err.start})") from None
+
+
 def read_requests(file: str) -> Any:
     """Read FILE (or stdin for '-') as JSON; errors name the file."""
     if file == "-":
-        text = sys.stdin.read()
+        buffer = getattr(sys.stdin, "buffer", None)
+        if buffer is not None:
+            text = _decode(buffer.read(), "stdin")
+        else:  # a text stream without bytes underneath (tests)
+            text = sys.stdin.read().removeprefix("\ufeff")
     else:
         path = Path(file)
-        if not path.is_file():
+        if path.is_dir():
+            raise UserInputError("FILE", f"{file} is a directory, not a JSON file")
+        if not path.exists():
             raise UserInputError("FILE", f"no such file: {file}")
-        text = path.read_text(encoding="utf-8")
+        try:
+            data = path.read_bytes()
+        except OSError as err:
+            raise UserInputError("FILE", f"cannot read {file} ({err.strerror or err})") from None
+        text = _decode(data, file)
     try:
         return json.loads(text)
     except json.JSONDecodeError as err:
@@ -68,6 +86,32 @@ def _print_tables(estimates: list[Any]) -> None:
             console.print(f"cap {cap.citation.article}: -{cap.reduced_by_yuan:,} 元 — {cap.description}")
         for warning in est.warnings:
             console.print(f"[yellow]warning:[/yellow] {warning}")
+        _print_uncovered_notes(console, est)
+
+
+MAX_NOTES_SHOWN = 6  # per group of uncovered items; --json has them all
+
+
+def _print_uncovered_notes(console: Any, est: Any) -> None:
+    """What the documents say about the items they pay nothing for: each distinct list of notes
+    once, headed by the items it belongs to (items of one region often share their conditions)."""
+    from rich.table import Table
+    from rich.text import Text
+
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for item in est.items:
+        if not item.covered and item.notes:
+            groups.setdefault(tuple(dict.fromkeys(item.notes)), []).append(item.input_index)
+    for notes, indexes in groups.items():
+        console.print(Text(f"not covered #{', #'.join(map(str, indexes))}:", style="bold"))
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(no_wrap=True)
+        grid.add_column(overflow="fold")
+        for note in notes[:MAX_NOTES_SHOWN]:
+            grid.add_row("  ·", Text(note))
+        if len(notes) > MAX_NOTES_SHOWN:
+            grid.add_row("  …", Text(f"{len(notes) - MAX_NOTES_SHOWN} more (see --json)"))
+        console.print(grid)
 
 
 def register(app: typer.Typer) -> None:

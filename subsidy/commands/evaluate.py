@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -53,13 +54,42 @@ def _print_report(report: dict) -> None:
 
 
 def _load_report(path: str) -> dict:
+    """A Report written by `eval --json`/`--out`; anything else is one line naming the file."""
+    from eval.runner import report_problem
+
     p = Path(path)
+    if p.is_dir():
+        raise UserInputError("--diff", f"{path} is a directory, not a report file")
     if not p.is_file():
         raise UserInputError("--diff", f"no such report file: {path}")
     try:
-        return json.loads(p.read_text(encoding="utf-8"))
-    except json.JSONDecodeError:
+        data = json.loads(p.read_bytes().decode("utf-8-sig"))
+    except OSError as err:
+        raise UserInputError("--diff", f"cannot read {path} ({err.strerror or err})") from None
+    except (UnicodeDecodeError, json.JSONDecodeError):
         raise UserInputError("--diff", f"{path} is not a JSON report") from None
+    problem = report_problem(data)
+    if problem:
+        raise UserInputError("--diff", f"{path}: {problem}")
+    return data
+
+
+def _check_writable(path: str, option: str) -> None:
+    """Fail before a long run, not after it, when the report cannot be written to `path`."""
+    p = Path(path)
+    if p.is_dir():
+        raise UserInputError(option, f"{path} is a directory; give a file name")
+    if not p.parent.is_dir():
+        raise UserInputError(option, f"cannot write {path} (no such directory: {p.parent})")
+    existed = p.exists()
+    try:
+        with p.open("a", encoding="utf-8"):  # appends nothing: an existing file is left as it is
+            pass
+    except OSError as err:
+        raise UserInputError(option, f"cannot write {path} ({err.strerror or err})") from None
+    if not existed:
+        with contextlib.suppress(OSError):
+            p.unlink()
 
 
 def register(app: typer.Typer) -> None:
@@ -97,6 +127,10 @@ def register(app: typer.Typer) -> None:
             return
         if suite not in SUITE_CHOICES:
             raise UserInputError("--suite", f"unknown suite {suite!r}", allowed=list(SUITE_CHOICES))
+        if out:
+            _check_writable(out, "--out")
+        if html:
+            _check_writable(html, "--html")
         from eval.runner import below_threshold, run_suites
 
         report = run_suites(suite, url=url, progress=lambda m: print(m, file=sys.stderr))

@@ -2,7 +2,39 @@
 
 from __future__ import annotations
 
+import errno
+import socket
+
 import typer
+
+from subsidy.errors import UserInputError
+
+
+def check_can_listen(host: str, port: int) -> None:
+    """Bind (and close) a socket on host:port as uvicorn will, so a port in use or a host that
+    does not resolve is one line before anything is announced."""
+    where = f"{host}:{port}"
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (socket.gaierror, UnicodeError) as err:
+        reason = getattr(err, "strerror", None) or str(err)
+        raise UserInputError("--host", f"cannot listen on {where} (unknown host: {reason})") from None
+    family, kind, proto, _, address = infos[0]
+    try:
+        with socket.socket(family, kind, proto) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+            sock.bind(address)
+    except OSError as err:
+        if err.errno == errno.EADDRINUSE:
+            reason = "address already in use"
+        elif err.errno == errno.EADDRNOTAVAIL:
+            reason = "no such address on this machine"
+        elif err.errno == errno.EACCES:
+            reason = "permission denied"
+        else:
+            reason = (err.strerror or str(err)).lower()
+        field = "--host" if err.errno == errno.EADDRNOTAVAIL else "--port"
+        raise UserInputError(field, f"cannot listen on {where} ({reason})") from None
 
 
 def register(app: typer.Typer) -> None:
@@ -19,6 +51,7 @@ def register(app: typer.Typer) -> None:
         from subsidy.service import serve
 
         settings = load_service_settings()  # a bad SUBSIDY_* variable: one line, before anything starts
+        check_can_listen(host, port)
         notes = []
         if settings.api_key:
             notes.append("API key required on /api/*")
