@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant import answers, evidence, sessions
-from assistant.extraction import accepts_value, extract, normalise
+from assistant.extraction import accepts_value, extract, normalise, unread_counts
 from assistant.models import AchievementFacts, Answer, Extraction, SessionState, Slot
 from calculators.models import Citation, Estimate
 from subsidy.dates import parse_iso_date
@@ -29,6 +29,9 @@ log = logging.getLogger("assistant.dialogue")
 INJECTION_NOTICE = "说明：我只能依据政策条文和计算器给出金额，不会按指令改变规则或给出条文之外的数字。"
 TRUNCATED_NOTICE = "说明：消息较长，只读取了前 4000 个字。"
 TOO_MANY_NOTICE = "说明：一次最多计算 10 项成果，其余请分开询问。"
+COUNT_NOTICE = (
+    "说明：数量「{said}」无法识别（应为 1 到 10000 之间的整数），没有采用；未写明数量的成果按 1 项计算。"
+)
 PENDING_NOTICE = "各地政策和金额不同，需要先确认下面的信息才能计算。"
 ENGLISH_NOTICE = "说明：目前只用中文作答。(Answers are given in Chinese.)"
 MAX_READINGS = 64  # combinations of open facts estimated before the question is simply asked
@@ -290,12 +293,16 @@ def _region_name(region_id: str) -> str:
 
 def _question(slot: Slot, state: SessionState) -> str:
     from calculators.achievement_types import achievement_types
-    from knowledge.regions import all_regions
+    from knowledge.regions import all_regions, resolve_region
 
     if slot.kind == "city":
         if len(state.city_candidates) == 1:
             only = state.city_candidates[0]
             return f"目前收录的这一带政策只有{_region_name(only)}的，贵单位是在{_region_name(only)}吗？"
+        provinces = {resolve_region(c).province for c in state.city_candidates}
+        if len(state.city_candidates) > 1 and len(provinces) > 1:  # two cities named, not one province
+            named = [_region_name(c) for c in state.city_candidates]
+            return f"您问的是{'、'.join(named[:-1])}还是{named[-1]}？各地政策和金额不同，请告诉我按哪个城市计算。"
         if state.city_candidates:
             names = "、".join(_region_name(c) for c in state.city_candidates)
             return f"这一带目前收录了{names}的政策，贵单位在哪个城市？"
@@ -540,6 +547,7 @@ def respond(message: str, state: SessionState, request_day: dt.date | None) -> R
         notices.append(TRUNCATED_NOTICE)
     if ext.too_many:
         notices.append(TOO_MANY_NOTICE)
+    notices += [COUNT_NOTICE.format(said=said) for said in unread_counts(message)]
     event: dict[str, Any] = {}
     model = llm.chat_model()
     if model is not None and llm.needs_help(ext):

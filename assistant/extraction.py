@@ -24,22 +24,29 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.chinese_numerals import DIGITS
+from assistant.chinese_numerals import chinese_integer
 from assistant.lexicon import lexicon, normalise
 from assistant.models import AchievementFacts, Extraction, LooseField
 
-__all__ = ["accepts_value", "chinese_number", "extract", "normalise"]
+__all__ = ["accepts_value", "chinese_number", "extract", "normalise", "unread_counts"]
 
 MAX_CHARS = 4000  # longer messages are read up to here
 MAX_ACHIEVEMENTS = 10
 
 _CJK = r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]"
-_CN_DIGITS = DIGITS
-_COUNT = re.compile(
-    r"(?<![第\d])(各)?(\d{1,3}|[一二两三四五六七八九十]{1,3})\s*"
-    r"(?:项|个(?!月|事|问题)|部|份|件(?!事)|本|次(?!性)|套|种(?!类)|款)"  # 三件事 counts no achievement
-    r"|(?<![a-z0-9])(各)?[x×*]\s*(\d{1,3})(?![\d.])"  # 国标x2, 行标×3
+MAX_COUNT = 10_000  # the calculator's bound on one achievement's count
+_COUNT_UNIT = (
+    r"(?:项|个(?!月|事|问题)|部(?!分|门)|份|件(?!事)|本|次(?!性)|套|种(?!类)|款)"  # 三件事: no achievement
 )
+_COUNT = re.compile(
+    r"(?<![第\d])(?<!\d\.)(各)?"
+    r"((?:好几|几|数|上|近)[十百千万]+"  # 几十项, 上百个: a rough number
+    r"|\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:\.\d+)?"  # 1,000 / 1000 / 1.5
+    r"|(?<![唯统同万逐单之其])[一二两三四五六七八九十][零〇一二两三四五六七八九十百千万亿]*)"  # 唯一一项
+    rf"(多|余|来|几)?\s*{_COUNT_UNIT}"  # 一百多项, 十几个: a rough number too
+    r"|(?<![a-z0-9])(各)?[x×*]\s*(\d+(?:\.\d+)?)(?![\d.])"  # 国标x2, 行标×3
+)
+_ORDINAL = re.compile(r"第[零〇一二两三四五六七八九十百千万亿]*$")  # 第一百二十项 is no count
 _CONJ = re.compile(r"和|及|以及|与|跟|、|并且|加上|还有")
 _SEPARATOR = re.compile(r"[，,。；;！!？?\n]|(?<!\d)\.(?!\d)")
 _FULL_DATE = re.compile(r"(20\d{2}|19\d{2})\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})\s*[日号]?")
@@ -60,16 +67,42 @@ _GRANT_AFTER = re.compile(r"^\s*(的政策|政策|申报|申请|去申报|去申
 
 
 def chinese_number(text: str) -> int | None:
-    """十 → 10, 两 → 2, 二十三 → 23, 15 → 15."""
-    if text.isdigit():
-        return int(text)
-    if "十" in text:
-        tens, _, ones = text.partition("十")
-        value = (_CN_DIGITS.get(tens, 0) if tens else 1) * 10 + (_CN_DIGITS.get(ones, 0) if ones else 0)
-        return value if all(c in _CN_DIGITS or c == "十" for c in text) else None
-    if len(text) == 1 and text in _CN_DIGITS:
-        return _CN_DIGITS[text]
-    return None
+    """十 → 10, 两 → 2, 二十三 → 23, 一百二十 → 120, 15 → 15, 1,000 → 1000; None if not one whole number."""
+    if re.fullmatch(r"\d+|\d{1,3}(?:,\d{3})+", text):
+        return int(text.replace(",", ""))
+    return chinese_integer(text)
+
+
+def _count_value(match: re.Match[str]) -> int | None:
+    """The count a count phrase states, or None when it states no usable one: a rough number (上百项,
+    十几个, 两三项), a fraction (1.5项), none (0项) or more than the calculator takes."""
+    if match.group(3) or (match.group(2) and match.group(2)[0] in "好几数上近"):
+        return None
+    number = chinese_number(match.group(2) or match.group(5))
+    return number if number is not None and 1 <= number <= MAX_COUNT else None
+
+
+def _counts(text: str, taken: list[tuple[int, int]]) -> tuple[list[_Token], list[str]]:
+    """The count tokens of the message, and the count phrases it says but no count can be read from."""
+    tokens, unread = [], []
+    for match in _COUNT.finditer(text):
+        inside_phrase = any(s < match.end() and match.start() < e for s, e in taken)
+        if inside_phrase or _ORDINAL.search(text, 0, match.start()):
+            continue
+        number = _count_value(match)
+        if number is None:
+            unread.append(match.group(0))
+            continue
+        each = bool(match.group(1) or match.group(4))
+        tokens.append(_Token(match.start(), match.end(), "count", count=number, each=each))
+    return tokens, unread
+
+
+def unread_counts(message: str) -> list[str]:
+    """The count phrases of a message that state no usable count (1.5项, 0项, 上百个, 两三项), as
+    written: the message's achievements keep no count from them, and the answer should say so."""
+    text = normalise((message or "")[:MAX_CHARS])
+    return _counts(text, [(t.start, t.end) for t in _phrases(text)])[1]
 
 
 @dataclass
@@ -205,8 +238,8 @@ def _negate(text: str, tokens: list[_Token]) -> list[_Token]:
     return [t for i, t in enumerate(tokens) if i not in dropped]
 
 
-def _scan(text: str) -> list[_Token]:
-
+def _phrases(text: str) -> list[_Token]:
+    """The lexicon's phrases in the message, longest match first."""
     lex = lexicon()
     tokens = []
     for match in lex.pattern.finditer(text):
@@ -214,14 +247,13 @@ def _scan(text: str) -> list[_Token]:
         if entry is None or entry.kind == "ignore":
             continue
         tokens.append(_Token(match.start(), match.end(), entry.kind, entry=entry))
+    return tokens
+
+
+def _scan(text: str) -> list[_Token]:
+    tokens = _phrases(text)
     taken = [(t.start, t.end) for t in tokens]
-    for match in _COUNT.finditer(text):
-        if any(s < match.end() and match.start() < e for s, e in taken):
-            continue
-        number = chinese_number(match.group(2) or match.group(4))
-        if number:
-            each = bool(match.group(1) or match.group(3))
-            tokens.append(_Token(match.start(), match.end(), "count", count=number, each=each))
+    tokens += _counts(text, taken)[0]
     for match in _CONJ.finditer(text):
         if not any(s <= match.start() < e for s, e in taken):
             tokens.append(_Token(match.start(), match.end(), "conj"))
@@ -491,13 +523,12 @@ def _service_agency(text: str, groups: list[_Group]) -> None:
 
 
 def _places(text: str, out: Extraction) -> None:
-
     lex = lexicon()
-    known: list[str] = []
+    named: list[tuple[re.Match[str], str]] = []
     for match in lex.place_pattern.finditer(text):
         word = match.group(0)
         if word in lex.places:
-            known.append(lex.places[word])
+            named.append((match, lex.places[word]))
             out.place_word = word
         elif word in lex.groups:
             if not out.city_candidates:
@@ -505,10 +536,48 @@ def _places(text: str, out: Extraction) -> None:
                 out.place_word = out.place_word or word
         elif word in lex.other_places:
             out.unknown_place = word
-    if known:
-        out.city = known[-1]  # 天津的不行，换成郑州呢 → the last place named
-        out.city_candidates = []
+    if named:
+        meant = _meant_regions(text, named)
         out.unknown_place = None
+        if len(meant) == 1:
+            out.city, out.city_candidates = meant[0], []
+        else:  # 北京和天津分别能拿多少: the assistant asks which one, it never picks one
+            out.city, out.city_candidates = None, meant
+
+
+def _meant_regions(text: str, named: list[tuple[re.Match[str], str]]) -> list[str]:
+    """The regions the applicant may be in, in the order named; one when the message says which.
+
+    One region named twice, or with its district (天津滨海新区) or province (江苏省泰州市), is one. Of
+    several, the one switched to is meant (天津的不行，换成郑州); those set aside (不是北京，是天津) and
+    those named only as an achievement's own (我们在天津，参与了北京市地方标准) are not.
+    """
+    from knowledge.regions import all_regions
+
+    lex = lexicon()
+    province_of = {r.id: r.province for r in all_regions()}
+    provinces = {r.id for r in all_regions() if r.level == "province"}
+    regions = list(dict.fromkeys(region for _, region in named))
+    regions = [
+        r
+        for r in regions
+        if r not in provinces or not any(o != r and province_of[o] == province_of[r] for o in regions)
+    ]
+    if len(regions) <= 1:
+        return regions
+    switched = [r for m, r in named if lex.place_switch.search(text, max(0, m.start() - 6), m.start())]
+    if switched:
+        return switched[-1:]
+    aside = {
+        r
+        for m, r in named
+        if lex.place_aside_before.search(text, max(0, m.start() - 6), m.start())
+        or lex.place_aside_after.match(text, m.end())
+    }
+    kept = [r for r in regions if r not in aside] or regions
+    plain = {r for m, r in named if not lex.place_qualifies.match(text, m.end())}
+    applicant = [r for r in kept if r in plain]
+    return applicant if len(applicant) == 1 else kept
 
 
 def _dates(text: str, today: dt.date, out: Extraction) -> None:

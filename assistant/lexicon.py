@@ -39,6 +39,10 @@ class Lexicon:
     groups: dict[str, tuple[str, ...]]  # 山东 -> the regions of it the corpus holds
     place_pattern: re.Pattern[str]
     other_places: tuple[str, ...]
+    place_switch: re.Pattern[str]  # ends the text before a place the message switches to: 换成(在)
+    place_aside_before: re.Pattern[str]  # ends the text before a place set aside: 不是(在)
+    place_aside_after: re.Pattern[str]  # starts the text after a place set aside: (的)不行
+    place_qualifies: re.Pattern[str]  # starts the text after a place naming an achievement: (级)地方标准
     intents: dict[str, tuple[str, ...]]
     words: dict[str, tuple[str, ...]]  # whatif, addition, injection, greeting, thanks
     display: dict[str, dict[str, str]]
@@ -122,6 +126,7 @@ def lexicon() -> Lexicon:
     groups = {normalise(k): tuple(v) for k, v in (raw.get("region_groups") or {}).items()}
     other = tuple(normalise(p) for p in raw.get("other_places") or ())
 
+    choice = {k: _alternation([normalise(w) for w in v]) for k, v in raw["place_choice"].items()}
     negation = raw["negation"]
     not_after = "".join(re.escape(normalise(w)) for w in negation["not_after"])
     agency = raw["service_agency"]
@@ -132,6 +137,10 @@ def lexicon() -> Lexicon:
         groups=groups,
         place_pattern=re.compile(_alternation([*places, *groups, *other])),
         other_places=other,
+        place_switch=re.compile(rf"(?:{choice['switch_to']})在?$"),
+        place_aside_before=re.compile(rf"(?:{choice['set_aside_before']})在?$"),
+        place_aside_after=re.compile(rf"的?(?:{choice['set_aside_after']})"),
+        place_qualifies=re.compile(rf"级?(?:{choice['qualifies']})"),
         intents={k: tuple(normalise(w) for w in v) for k, v in raw["intents"].items()},
         words={
             key: tuple(normalise(w) for w in raw[key])

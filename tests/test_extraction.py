@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from assistant.extraction import chinese_number, extract, normalise
+from assistant.chinese_numerals import chinese_integer
+from assistant.extraction import chinese_number, extract, normalise, unread_counts
 
 TODAY = dt.date(2023, 5, 1)
 
@@ -129,6 +130,24 @@ def test_mixed_achievements_in_one_message() -> None:
         ("滕州", "zaozhuang", []),
         ("山东省威海市", "weihai", []),
         ("天津的不行，换成郑州呢", "zhengzhou", []),
+        # one region named twice, with its district or its province, is one
+        ("天津滨海新区的企业，天津市主导制定国标", "tianjin", []),
+        ("北京海淀区", "beijing", []),
+        ("山东临沂", "linyi", []),
+        ("江苏省的泰州", "taizhou", []),
+        # two regions: the one switched to, or the one not set aside, is meant
+        ("不是北京，是天津", "tianjin", []),
+        ("不是在北京，我们在天津", "tianjin", []),
+        ("北京不行的话，天津呢", "tianjin", []),
+        ("我们从天津搬到北京了", "beijing", []),
+        # a region naming an achievement of its own is not the applicant's
+        ("我们在天津，参与制定了北京市地方标准", "tianjin", []),
+        # any other two are asked, never guessed
+        ("北京和天津主导制定国家标准分别能拿多少", None, ["beijing", "tianjin"]),
+        ("比较一下北京跟天津的国标资助", None, ["beijing", "tianjin"]),
+        ("郑州、威海、北京哪里补得多", None, ["zhengzhou", "weihai", "beijing"]),
+        ("天津还是北京？主导行标", None, ["tianjin", "beijing"]),
+        ("北京市地方标准和天津市地方标准", None, ["beijing", "tianjin"]),
         ("in tianjin", "tianjin", []),
         ("山东的企业", None, ["weihai", "zaozhuang", "linyi", "liaocheng"]),
         ("广州的企业", None, ["guangzhou-huangpu"]),
@@ -228,6 +247,85 @@ def test_english_is_understood_a_little() -> None:
 
 def test_helpers() -> None:
     assert chinese_number("十") == 10 and chinese_number("两") == 2 and chinese_number("二十三") == 23
+    assert (
+        chinese_number("1,000") == 1000
+        and chinese_number("一百二十") == 120
+        and chinese_number("1.5") is None
+    )
+
+
+@pytest.mark.parametrize(
+    ("numeral", "value"),
+    [
+        ("一百", 100),
+        ("一百二十", 120),
+        ("一百零五", 105),
+        ("两百", 200),
+        ("一百二", 120),
+        ("两千五", 2500),
+        ("一万", 10000),
+        ("一万二", 12000),
+        ("一万零二", 10002),
+        ("九十九", 99),
+        ("两三", None),  # a range, not a number
+        ("一两", None),
+        ("百", None),
+        ("十百", None),
+        ("二〇二一", None),
+        ("", None),
+    ],
+)
+def test_chinese_integers(numeral: str, value: int | None) -> None:
+    assert chinese_integer(numeral) == value
+
+
+@pytest.mark.parametrize(
+    ("message", "count"),
+    [
+        ("我们在天津主导制定了1000项国家标准", 1000),
+        ("主导制定了一百项国标", 100),
+        ("主导制定了一百二十项国标", 120),
+        ("参与了两百个行业标准", 200),
+        ("国标1,000项，都是我们牵头的", 1000),
+        ("牵头制定国标１０００项", 1000),  # full-width digits
+        ("主导国标x150", 150),
+        ("主导制定国标10000项", 10000),
+        ("唯一一项国标是我们主导的", 1),
+        ("第一百二十项国标是我们主导的", None),  # an ordinal
+    ],
+)
+def test_large_counts(message: str, count: int | None) -> None:
+    [(_, _, got)] = facts(message)
+    assert got == count
+    assert unread_counts(message) == []
+
+
+@pytest.mark.parametrize(
+    ("message", "unread"),
+    [
+        ("我们在天津主导制定了1.5项国家标准", ["1.5项"]),
+        ("主导制定国标2.5个", ["2.5个"]),
+        ("主导制定了0项国标", ["0项"]),
+        ("主导制定了10000000000项国标", ["10000000000项"]),
+        ("主导制定了10001项国标", ["10001项"]),
+        ("主导国标x1.5", ["x1.5"]),
+        # a rough number is no count either
+        ("参与了上百项行业标准", ["上百项"]),
+        ("参与了几十个行业标准", ["几十个"]),
+        ("参与了十几项行业标准", ["十几项"]),
+        ("参与了一百多项行业标准", ["一百多项"]),
+        ("参与了两三项行业标准", ["两三项"]),
+    ],
+)
+def test_an_impossible_count_is_left_open_and_reported(message: str, unread: list[str]) -> None:
+    [(_, _, count)] = facts(message)
+    assert count is None  # never 1 in its place, never the 5 of 1.5
+    assert unread_counts(message) == unread
+
+
+def test_an_unread_count_leaves_the_others() -> None:
+    assert [c for _, _, c in facts("主导制定国标1.5项，行标3项")] == [None, 3]
+    assert unread_counts("主导制定国标1.5项，行标3项") == ["1.5项"]
     assert normalise("  主导 制定 “国标” ") == "主导制定国标"
 
 
