@@ -8,6 +8,8 @@ tests/test_browser.py drive the real one.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 import types
 import uuid
@@ -510,18 +512,19 @@ def test_real_search_through_the_api(client, tmp_path, monkeypatch):
     reset_searcher()
 
 
-def test_serve_with_a_bad_setting_is_one_line(tmp_path):
-    import os
-    import subprocess
-
-    env = {**os.environ, "SUBSIDY_CHAT_RATE": "lots", "SUBSIDY_DATA_DIR": str(tmp_path)}
-    result = subprocess.run(
-        [sys.executable, "-m", "subsidy.cli", "serve", "--port", "1"],
-        env=env,
+def run_serve(port: int, **env: str) -> subprocess.CompletedProcess:
+    """`subsidy serve` with these variables set, expected to refuse to start."""
+    return subprocess.run(
+        [sys.executable, "-m", "subsidy.cli", "serve", "--port", str(port)],
+        env={**os.environ, **env},
         capture_output=True,
         text=True,
         timeout=60,
     )
+
+
+def test_serve_with_a_bad_setting_is_one_line(tmp_path):
+    result = run_serve(1, SUBSIDY_CHAT_RATE="lots", SUBSIDY_DATA_DIR=str(tmp_path))
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr.strip().splitlines() == [
@@ -667,19 +670,9 @@ def test_search_with_an_unusable_data_dir_is_503(client, unusable_data_dir, monk
 
 
 def test_serve_refuses_an_unusable_data_dir_in_one_line(tmp_path):
-    import os
-    import subprocess
-
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    env = {**os.environ, "SUBSIDY_DATA_DIR": str(blocker)}
-    result = subprocess.run(
-        [sys.executable, "-m", "subsidy.cli", "serve", "--port", "8799"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_serve(8799, SUBSIDY_DATA_DIR=str(blocker))
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"error: SUBSIDY_DATA_DIR: {blocker}")

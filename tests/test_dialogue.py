@@ -537,3 +537,44 @@ def test_independent_questions_are_answered(message: str, amount: int) -> None:
 def test_elided_second_standard_is_its_own_item() -> None:
     got = ask("威海 行业标准 主持修订 2项 参与修订 1项")
     assert [i["amount_yuan"] for i in got["estimate"]["items"]] == [200_000, 30_000]
+
+
+# ---------------------------------------------------------------- several regions, unreadable counts
+@pytest.mark.parametrize(
+    "message",
+    ["北京和天津主导制定国家标准分别能拿多少", "比较一下北京和天津，主导制定国家标准能拿多少"],
+)
+def test_two_cities_are_asked_about_not_guessed(message: str) -> None:
+    first = ask(message, as_of="2022-06-01")
+    assert first["estimate"] is None
+    assert "北京" in first["follow_up"] and "天津" in first["follow_up"]
+    second = ask("天津", first["session_id"], as_of="2022-06-01")
+    assert second["follow_up"] is None
+    assert second["estimate"]["items"][0]["amount_yuan"] == 80000
+
+
+@pytest.mark.parametrize(
+    ("message", "city"),
+    [
+        ("不是北京，是天津，主导制定国家标准能拿多少", "tianjin"),
+        ("天津滨海新区，主导制定国家标准能拿多少", "tianjin"),
+        ("天津主导制定国家标准，天津能拿多少", "tianjin"),
+        ("山东临沂，主导制定国家标准能拿多少", "linyi"),
+    ],
+)
+def test_one_city_named_in_several_ways_is_answered(message: str, city: str) -> None:
+    got = ask(message, as_of="2022-06-01")
+    assert got["follow_up"] is None and got["estimate"]["city"] == city
+
+
+@pytest.mark.parametrize(
+    ("message", "count"), [("天津主导制定了1000项国家标准", 1000), ("天津主导制定一百项国标", 100)]
+)
+def test_large_counts_reach_the_calculator(message: str, count: int) -> None:
+    got = ask(message, as_of="2022-06-01")
+    assert got["estimate"]["items"][0]["amount_yuan"] == count * 80000  # 天津 第七条: 8 万元 each
+
+
+def test_an_unread_count_is_said_in_the_answer() -> None:
+    got = ask("我们在天津主导制定了1.5项国家标准", as_of="2022-06-01")
+    assert "1.5项" in got["answer"] and "无法识别" in got["answer"]
