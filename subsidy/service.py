@@ -107,6 +107,14 @@ def data_dir_problem(path: Path | None = None) -> str | None:
     return storage_problem(path)
 
 
+def require_usable_data_dir() -> None:
+    """One line from the CLI instead of a server that loses every conversation."""
+    path = data_dir()
+    problem = data_dir_problem(path)
+    if problem:
+        raise UserInputError("SUBSIDY_DATA_DIR", f"{path}: {problem}; point it at a writable directory")
+
+
 def data_dir_unusable_detail(problem: str) -> str:
     return f"the server's data directory (SUBSIDY_DATA_DIR) cannot be used: {problem}"
 
@@ -201,10 +209,7 @@ def serve(host: str, port: int, workers: int = 1) -> None:
     import uvicorn
 
     load_service_settings()  # a bad SUBSIDY_* variable is one line from the CLI, not a worker crash
-    path = data_dir()
-    problem = data_dir_problem(path)
-    if problem:  # one line from the CLI instead of a server that loses every conversation
-        raise UserInputError("SUBSIDY_DATA_DIR", f"{path}: {problem}; point it at a writable directory")
+    require_usable_data_dir()
 
     uvicorn.run(
         "subsidy.service:create_app",

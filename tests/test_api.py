@@ -673,6 +673,7 @@ def test_serve_refuses_an_unusable_data_dir_in_one_line(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
     result = run_serve(8799, SUBSIDY_DATA_DIR=str(blocker))
+    assert result.stdout == ""  # refused before it announces itself
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"error: SUBSIDY_DATA_DIR: {blocker}")
