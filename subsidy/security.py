@@ -75,6 +75,12 @@ def _positive_int(name: str, default: int) -> int:
     return int(raw)
 
 
+def max_message_chars() -> int:
+    """SUBSIDY_MAX_MESSAGE_CHARS alone: `subsidy ask` checks questions like the API without
+    depending on the server-only variables."""
+    return _positive_int("SUBSIDY_MAX_MESSAGE_CHARS", DEFAULT_MAX_MESSAGE_CHARS)
+
+
 def parse_rate(text: str, name: str = "SUBSIDY_CHAT_RATE") -> tuple[int, float]:
     """`N/SECONDS` (e.g. `60/60`), or `N/minute` / `N/second` / `N/hour`."""
     units = {"s": 1.0, "second": 1.0, "sec": 1.0, "m": 60.0, "min": 60.0, "minute": 60.0}
@@ -102,7 +108,7 @@ def load_service_settings() -> ServiceSettings:
         chat_rate_limit=limit,
         chat_rate_seconds=seconds,
         max_body_bytes=_positive_int("SUBSIDY_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
-        max_message_chars=_positive_int("SUBSIDY_MAX_MESSAGE_CHARS", DEFAULT_MAX_MESSAGE_CHARS),
+        max_message_chars=max_message_chars(),
     )
 
 

@@ -23,10 +23,10 @@ def print_answer(answer: object, console: object | None = None) -> None:
 def check_question(text: str, field: str = "QUESTION") -> str:
     """The same check as POST /api/chat (empty, or longer than SUBSIDY_MAX_MESSAGE_CHARS)."""
     from subsidy.api_routes import check_message
-    from subsidy.security import DEFAULT_MAX_MESSAGE_CHARS, _positive_int
+    from subsidy.security import max_message_chars
 
     # only this one variable: a bad SUBSIDY_CHAT_RATE etc. concerns `serve`, not the CLI
-    limit = _positive_int("SUBSIDY_MAX_MESSAGE_CHARS", DEFAULT_MAX_MESSAGE_CHARS)
+    limit = max_message_chars()
     return check_message(text, limit, field=field)
 
 
