@@ -19,9 +19,29 @@ CHAT_FIELDS = {
     "expect_not_covered",
     "expect_doc_has",
     "expect_article",
+    "expect_items",
+    "expect_no_follow_up",
+    "expect_answer_has",
+    "expect_answer_lacks",
+    "expect_verdict",
+    "expect_city_amounts",
+    "expect_top_city",
+    "expect_english",
+    "intent",
     "source_lines",
     "why",
 }
+INTENTS = (
+    "amount",
+    "compare",
+    "city_menu",
+    "eligibility",
+    "apply",
+    "status",
+    "definition",
+    "out_of_scope",
+    "smalltalk",
+)
 RETRIEVAL_FIELDS = {"id", "query", "city", "expect_doc_has", "expect_text_has", "expect_article", "why"}
 SUITE_FIELDS = {"calc": CALC_FIELDS, "chat": CHAT_FIELDS, "retrieval": RETRIEVAL_FIELDS}
 
@@ -64,6 +84,8 @@ def parse_case_lines(text: str, source: str) -> list[Case]:
         unknown = sorted(set(raw) - SUITE_FIELDS[suite])
         if unknown:
             raise CaseFileError(f"{where}: unknown field {unknown[0]!r} in a {suite} case")
+        if suite == "chat" and raw.get("intent", "amount") not in INTENTS:
+            raise CaseFileError(f"{where}: intent {raw['intent']!r} is not one of {', '.join(INTENTS)}")
         cases.append(Case(suite=suite, id=raw["id"], data=raw, source=where))
     return cases
 

@@ -57,12 +57,62 @@ def amount_forms(yuan: int) -> list[str]:
     return [f"{wan_txt}万元", f"{wan_txt}万", f"{yuan}元", f"{yuan:,}元"]
 
 
+def _region_id(name: str) -> str:
+    from knowledge.regions import resolve_region
+
+    try:
+        return resolve_region(name).id
+    except Exception:
+        return name
+
+
+def _has(answer: str, fragment: str) -> bool:
+    """`fragment` (whitespace ignored) is in the answer; "a|b" is satisfied by either."""
+    return any(squash(alt) and squash(alt) in answer for alt in fragment.split("|"))
+
+
+def _looks_english(text: str) -> bool:
+    """The answer's own words are English: most of its lines (quotes aside) are Latin text."""
+    lines = [line for line in (text or "").splitlines() if line.strip()]
+    if not lines:
+        return False
+    latin = sum(1 for line in lines if len(re.findall(r"[A-Za-z]{2,}", line)) >= 2)
+    return latin / len(lines) >= 0.5
+
+
 def judge_chat(case: dict[str, Any], got: dict[str, Any]) -> list[str]:
     problems: list[str] = []
     answer = squash(got.get("answer"))
     follow = got.get("follow_up")
     if not answer and not follow:
         return ["empty answer"]
+    intent = case.get("intent")
+    if intent and intent not in (got.get("intents") or []):
+        problems.append(f"intents={got.get('intents')} lack {intent!r}")
+    for fragment in case.get("expect_answer_has", []):
+        if not _has(answer, fragment):
+            problems.append(f"answer lacks {fragment!r}")
+    for fragment in case.get("expect_answer_lacks", []):
+        if _has(answer, fragment):
+            problems.append(f"answer has {fragment!r}")
+    if case.get("expect_english") and not _looks_english(got.get("answer") or ""):
+        problems.append("answer is not in English")
+    if case.get("expect_no_follow_up") and follow:
+        problems.append(f"asked back: {follow[:80]!r}")
+    if case.get("expect_verdict") and got.get("verdict") != case["expect_verdict"]:
+        problems.append(f"verdict={got.get('verdict')} want {case['expect_verdict']}")
+    rows = got.get("comparison") or []
+    by_city = {row.get("city"): row for row in rows}
+    for city, want in (case.get("expect_city_amounts") or {}).items():
+        row = by_city.get(_region_id(city))
+        if row is None:
+            problems.append(f"comparison lacks {city}")
+        elif row.get("total_yuan") != want:
+            problems.append(f"comparison {city}={row.get('total_yuan')} want {want}")
+    if case.get("expect_top_city"):
+        top = rows[0].get("city") if rows else None
+        if top != _region_id(case["expect_top_city"]):
+            problems.append(f"comparison starts with {top} want {case['expect_top_city']}")
     if case.get("expect_follow_up"):
         if not follow:
             problems.append("expected a follow-up question for the missing fact")
@@ -70,6 +120,8 @@ def judge_chat(case: dict[str, Any], got: dict[str, Any]) -> list[str]:
     if follow and case.get("expect_amount_yuan") is not None:
         problems.append(f"asked back instead of answering: {follow[:80]!r}")
     est = got.get("estimate") or {}
+    if case.get("expect_items") is not None and len(est.get("items") or []) != case["expect_items"]:
+        problems.append(f"estimate has {len(est.get('items') or [])} items want {case['expect_items']}")
     covered = [it for it in est.get("items", []) if it.get("covered")]
     if case.get("expect_not_covered"):
         if covered:
@@ -78,14 +130,26 @@ def judge_chat(case: dict[str, Any], got: dict[str, Any]) -> list[str]:
     want = case.get("expect_amount_yuan")
     if want is not None:
         amounts = {it.get("amount_yuan") for it in covered} | {est.get("total_yuan")}
+        amounts |= {row.get("total_yuan") for row in rows}
         if want not in amounts:
             problems.append(f"estimate amounts {sorted(a for a in amounts if a is not None)} lack {want}")
         if not any(squash(f) in answer for f in amount_forms(want)):
             problems.append(f"answer text does not state {amount_forms(want)[0]}")
+    citations = got.get("citations") or []
     if case.get("expect_doc_has"):
-        docs = [c.get("document", "") for c in got.get("citations") or []]
+        docs = [c.get("document", "") for c in citations]
         if not any(case["expect_doc_has"] in d for d in docs):
             problems.append(f"no citation from a document with {case['expect_doc_has']!r}: {docs[:3]}")
+    if case.get("expect_article"):
+        wanted = squash(case["expect_article"])
+        cites = [
+            c
+            for c in citations
+            if squash(c.get("article")).startswith(wanted)
+            and (not case.get("expect_doc_has") or case["expect_doc_has"] in c.get("document", ""))
+        ]
+        if not cites:
+            problems.append(f"no citation of {case['expect_article']}: {[c.get('article') for c in citations][:5]}")
     return problems
 
 

@@ -138,6 +138,7 @@ def run_calc(cases: list[Case], transport: Transport) -> tuple[dict[str, Any], l
 
 def run_chat(cases: list[Case], transport: Transport) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     failures = []
+    by_intent: dict[str, list[int]] = {}  # intent -> [total, failed]
     for case in cases:
         data = case.data
         turns = data.get("turns") or [data["question"]]
@@ -150,11 +151,16 @@ def run_chat(cases: list[Case], transport: Transport) -> tuple[dict[str, Any], l
             problems = judge_chat(data, got)
         except Exception as err:
             problems = [f"error: {err}"[:300]]
+        tally = by_intent.setdefault(data.get("intent", "unlabelled"), [0, 0])
+        tally[0] += 1
+        tally[1] += bool(problems)
         if problems:
             failures.append(
                 {"suite": "chat", "id": case.id, "expected": data.get("why", ""), "got": "; ".join(problems)}
             )
-    return _tally(len(cases), len(failures), "accuracy"), failures
+    summary = _tally(len(cases), len(failures), "accuracy")
+    summary["by_intent"] = {name: _tally(t, f, "accuracy") for name, (t, f) in sorted(by_intent.items())}
+    return summary, failures
 
 
 def run_retrieval(cases: list[Case], transport: Transport) -> tuple[dict[str, Any], list[dict[str, Any]]]:

@@ -41,6 +41,14 @@ def _print_report(report: dict) -> None:
         for m, v in methods.items():
             mt.add_row(m, f"{v['recall_at_1']:.3f}", f"{v['recall_at_5']:.3f}", f"{v['mrr']:.3f}")
         console.print(mt)
+    by_intent = report["suites"].get("chat", {}).get("by_intent")
+    if by_intent:
+        it = Table(title="chat cases by intent")
+        for col in ("intent", "total", "passed", "failed", "accuracy"):
+            it.add_column(col)
+        for name, v in by_intent.items():
+            it.add_row(name, str(v["total"]), str(v["passed"]), str(v["failed"]), f"{v['accuracy']:.3f}")
+        console.print(it)
     if report.get("by_group"):
         gt = Table(title="calc cases by city × achievement type")
         for col in ("city", "types", "passed", "failed"):
