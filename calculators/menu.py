@@ -1,0 +1,121 @@
+"""What a region pays for, read from its rule file: grouped by article, with amounts and status.
+
+Regions whose documents set no amounts get the measures and conditions their texts offer instead
+(the rule file's `conditions`), each a verbatim quote.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, Field
+
+from calculators.achievement_types import achievement_types
+from calculators.engine import _citation, document_status, resolve_amount, rule_basis
+from calculators.models import Basis, Citation, PolicyStatus
+from calculators.rulebook import CityRules, Rule, load_city_rules
+from knowledge.regions import resolve_region
+from subsidy.dates import parse_iso_date
+
+
+class MenuLine(BaseModel):
+    description: str  # 主导 制定 国家标准
+    amount_yuan: int
+    basis: Basis
+    rule_id: str
+
+
+class MenuGroup(BaseModel):
+    title: str  # 第七条 标准制修订
+    article: str
+    type: str
+    type_label: str
+    lines: list[MenuLine] = Field(default_factory=list)
+    citation: Citation
+
+
+class MenuDocument(BaseModel):
+    id: str
+    title: str
+    status: PolicyStatus
+    effective_from: str | None = None
+    effective_to: str | None = None
+
+
+class CityMenu(BaseModel):
+    city: str
+    city_name: str
+    as_of: str
+    has_amounts: bool
+    documents: list[MenuDocument] = Field(default_factory=list)
+    groups: list[MenuGroup] = Field(default_factory=list)
+    conditions: list[Citation] = Field(default_factory=list)  # regions without amounts
+
+    @property
+    def status(self) -> PolicyStatus | None:
+        """in_force when some money document is in force on the day, else the first one's status."""
+        money = [d for d in self.documents if any(g.citation.document_id == d.id for g in self.groups)]
+        docs = money or self.documents
+        if not docs:
+            return None
+        if any(d.status == "in_force" for d in docs):
+            return "in_force"
+        return docs[0].status
+
+
+def _describe(rule: Rule) -> str:
+    spec = achievement_types()[rule.when["type"][0]]
+    parts = []
+    for field in spec.fields:
+        values = rule.when.get(field.name)
+        if values:
+            parts.append("/".join(field.label(v) for v in values))
+    return " ".join(parts) or spec.label
+
+
+def _groups(city: CityRules) -> list[MenuGroup]:
+    groups: dict[tuple[str, str], MenuGroup] = {}
+    for rule in city.rules:
+        type_name = rule.when["type"][0]
+        spec = achievement_types()[type_name]
+        key = (rule.article, type_name)
+        if key not in groups:
+            groups[key] = MenuGroup(
+                title=rule.category or f"{rule.article} {spec.label}",
+                article=rule.article,
+                type=type_name,
+                type_label=spec.label,
+                citation=_citation(city, rule),
+            )
+        amount, _ = resolve_amount(city, rule)
+        groups[key].lines.append(
+            MenuLine(
+                description=_describe(rule),
+                amount_yuan=int(amount),
+                basis=rule_basis(city, rule),  # type: ignore[arg-type]
+                rule_id=rule.id,
+            )
+        )
+    return list(groups.values())
+
+
+def city_menu(city: str, as_of: str | dt.date | None = None) -> CityMenu:
+    """Everything a region's documents pay (or, without amounts, offer), on `as_of` (default today)."""
+    region = resolve_region(city)
+    day = as_of if isinstance(as_of, dt.date) else parse_iso_date(as_of)
+    rules = load_city_rules(region.id)
+    documents = []
+    for doc_id, title in (rules.documents if rules else {}).items():
+        status, start, end = document_status(doc_id, day)
+        documents.append(
+            MenuDocument(id=doc_id, title=title, status=status, effective_from=start, effective_to=end)  # type: ignore[arg-type]
+        )
+    return CityMenu(
+        city=region.id,
+        city_name=region.name,
+        as_of=day.isoformat(),
+        has_amounts=region.has_amounts,
+        documents=documents,
+        groups=_groups(rules) if rules else [],
+        conditions=[_citation(rules, c) for c in rules.conditions] if rules else [],
+    )
