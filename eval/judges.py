@@ -149,7 +149,9 @@ def judge_chat(case: dict[str, Any], got: dict[str, Any]) -> list[str]:
             and (not case.get("expect_doc_has") or case["expect_doc_has"] in c.get("document", ""))
         ]
         if not cites:
-            problems.append(f"no citation of {case['expect_article']}: {[c.get('article') for c in citations][:5]}")
+            problems.append(
+                f"no citation of {case['expect_article']}: {[c.get('article') for c in citations][:5]}"
+            )
     return problems
 
 
