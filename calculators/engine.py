@@ -60,7 +60,7 @@ def _document_title(city: CityRules, doc_id: str) -> str:
     return corpus.document(doc_id).title
 
 
-def _citation(city: CityRules, quote: Quote | Rule | Cap) -> Citation:
+def clause_citation(city: CityRules, quote: Quote | Rule | Cap) -> Citation:
     return Citation(
         document=_document_title(city, quote.document),
         article=quote.article,
@@ -168,7 +168,7 @@ def _apply_info(city: CityRules, rule: Rule) -> ApplyInfo | None:
         deadline=table.deadline,
         office=table.office,
         materials=list(table.materials),
-        citations=[_citation(city, q) for q in table.citations],
+        citations=[clause_citation(city, q) for q in table.citations],
     )
 
 
@@ -252,8 +252,8 @@ def _item(
         amount_yuan=amount,
         basis=rule_basis(city, rule),  # type: ignore[arg-type]
         rule_id=rule.id,
-        citation=_citation(city, rule),
-        citations=[_citation(city, r) for r in chain],
+        citation=clause_citation(city, rule),
+        citations=[clause_citation(city, r) for r in chain],
         policy_status=status,  # type: ignore[arg-type]
         effective_from=start,
         effective_to=end,
@@ -308,7 +308,7 @@ def estimate(raw: Any) -> Estimate:
                     id=effect.cap.id,
                     kind=effect.cap.kind,
                     description=f"{effect.cap.description}：{effect.explanation}",
-                    citation=_citation(city, effect.cap),
+                    citation=clause_citation(city, effect.cap),
                     reduced_by_yuan=effect.reduced_by_yuan,
                     input_indexes=list(effect.indexes),
                 )

@@ -11,7 +11,7 @@ import datetime as dt
 from pydantic import BaseModel, Field
 
 from calculators.achievement_types import achievement_types
-from calculators.engine import _citation, document_status, resolve_amount, rule_basis
+from calculators.engine import clause_citation, document_status, resolve_amount, rule_basis
 from calculators.models import Basis, Citation, PolicyStatus
 from calculators.rulebook import CityRules, Rule, load_city_rules
 from knowledge.regions import resolve_region
@@ -85,7 +85,7 @@ def _groups(city: CityRules) -> list[MenuGroup]:
                 article=rule.article,
                 type=type_name,
                 type_label=spec.label,
-                citation=_citation(city, rule),
+                citation=clause_citation(city, rule),
             )
         amount, _ = resolve_amount(city, rule)
         groups[key].lines.append(
@@ -117,5 +117,5 @@ def city_menu(city: str, as_of: str | dt.date | None = None) -> CityMenu:
         has_amounts=region.has_amounts,
         documents=documents,
         groups=_groups(rules) if rules else [],
-        conditions=[_citation(rules, c) for c in rules.conditions] if rules else [],
+        conditions=[clause_citation(rules, c) for c in rules.conditions] if rules else [],
     )

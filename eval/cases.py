@@ -8,6 +8,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from assistant.intents import INTENTS  # the Answer's intent names (CONTRACT.md)
+
 CALC_FIELDS = {"id", "request", "expect", "source_lines", "why"}
 CHAT_FIELDS = {
     "id",
@@ -31,17 +33,6 @@ CHAT_FIELDS = {
     "source_lines",
     "why",
 }
-INTENTS = (
-    "amount",
-    "compare",
-    "city_menu",
-    "eligibility",
-    "apply",
-    "status",
-    "definition",
-    "out_of_scope",
-    "smalltalk",
-)
 RETRIEVAL_FIELDS = {"id", "query", "city", "expect_doc_has", "expect_text_has", "expect_article", "why"}
 SUITE_FIELDS = {"calc": CALC_FIELDS, "chat": CHAT_FIELDS, "retrieval": RETRIEVAL_FIELDS}
 
