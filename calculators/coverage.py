@@ -41,7 +41,7 @@ def _spans(city: CityRules, doc_id: str, text: str) -> list[tuple[int, int, str]
     quoted: list[tuple[str, str]] = [(r.id, r.quote) for r in city.rules if r.document == doc_id]
     quoted += [(c.id, c.quote) for c in city.caps if c.document == doc_id]
     quoted += [("note", n.quote) for n in city.notes if n.document == doc_id]
-    quoted += [(f"out_of_scope: {why}", q.quote) for q, why in city.out_of_scope if q.document == doc_id]
+    quoted += [(f"out_of_scope: {o.reason}", o.quote) for o in city.out_of_scope if o.document == doc_id]
     quoted += [
         (f"apply/{key}", q.quote)
         for key, table in city.apply.items()

@@ -22,6 +22,7 @@ from calculators.caps import Counted, apply_caps
 from calculators.models import (
     STATUS_ZH,
     ApplyInfo,
+    Basis,
     CapApplied,
     Citation,
     Estimate,
@@ -29,7 +30,7 @@ from calculators.models import (
     Provenance,
     TraceStep,
 )
-from calculators.rulebook import Cap, CityRules, Quote, Rule, load_city_rules
+from calculators.rulebook import AtLeast, Cap, CityRules, Condition, Quote, Rule, load_city_rules
 from knowledge import corpus
 from knowledge.regions import Region, resolve_region
 from subsidy.dates import parse_iso_date
@@ -49,7 +50,7 @@ def _rules_by_type(city: str) -> dict[str, tuple[Rule, ...]]:
     rules = load_city_rules(city)
     table: dict[str, list[Rule]] = {}
     for rule in rules.rules if rules else ():
-        for type_name in rule.when.get("type", ()):
+        for type_name in rule.types:
             table.setdefault(type_name, []).append(rule)
     return {k: tuple(v) for k, v in table.items()}
 
@@ -84,10 +85,11 @@ def resolve_amount(city: CityRules, rule: Rule) -> tuple[Decimal, list[Rule]]:
     return amount * current.amount_yuan, chain
 
 
-def rule_basis(city: CityRules, rule: Rule) -> str:
+def rule_basis(city: CityRules, rule: Rule) -> Basis:
     current = rule
-    while not current.basis and current.derive_from:
+    while current.basis is None and current.derive_from:
         current = city.rule(current.derive_from)
+    assert current.basis is not None, f"{rule.id}: no basis (the loader checks this)"
     return current.basis
 
 
@@ -116,12 +118,18 @@ def document_status(doc_id: str, on: dt.date) -> tuple[str, str | None, str | No
     return status, start.isoformat() if start else None, end.isoformat() if end else None
 
 
-def _describe_when(spec: AchievementType, when: dict[str, tuple[Any, ...]]) -> str:
+def _describe_when(spec: AchievementType, when: dict[str, Condition]) -> str:
     """A rule's condition in words: 国家标准 主导 制定; open values stay as they are."""
     parts = []
     for name, values in when.items():
         field = spec.field(name) if name != "type" else None
-        if field is not None:
+        if field is None:
+            field = spec.fact(name)
+        if field is None:
+            continue
+        if isinstance(values, AtLeast):
+            parts.append(f"{field.title}≥{values.at_least}")
+        else:
             parts.append("/".join(field.label(v) for v in values))
     return " ".join(parts)
 
@@ -153,7 +161,7 @@ def _uncovered_note(
         paid = "；".join(dict.fromkeys(f"{r.article} {_describe_when(spec, r.when)}" for r in same_type))
         notes.append(f"该市对{type_label}资助的情形是：{paid}。")
     else:
-        paid_types = sorted({t for rule in city.rules for t in rule.when.get("type", ())})
+        paid_types = sorted({t for rule in city.rules for t in rule.types})
         labels = "、".join(achievement_types()[t].label for t in paid_types if t in achievement_types())
         notes.append(f"该市政策资助的事项包括：{labels}。")
     return notes
@@ -250,7 +258,7 @@ def _item(
         **base,
         covered=True,
         amount_yuan=amount,
-        basis=rule_basis(city, rule),  # type: ignore[arg-type]
+        basis=rule_basis(city, rule),
         rule_id=rule.id,
         citation=_citation(city, rule),
         citations=[_citation(city, r) for r in chain],

@@ -18,7 +18,7 @@ QUOTES = (
     + [(f"{city.city}/note", n.document, n.quote) for city in CITIES for n in city.notes]
     + [(f"{city.city}/condition", n.document, n.quote) for city in CITIES for n in city.conditions]
     + [(f"{city.city}/uncovered", u.document, u.quote) for city in CITIES for u in city.uncovered if u.quote]
-    + [(f"{city.city}/out_of_scope", q.document, q.quote) for city in CITIES for q, _ in city.out_of_scope]
+    + [(f"{city.city}/out_of_scope", q.document, q.quote) for city in CITIES for q in city.out_of_scope]
     + [
         (f"{city.city}/apply/{key}", q.document, q.quote)
         for city in CITIES

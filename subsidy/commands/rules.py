@@ -18,6 +18,9 @@ def register(app: typer.Typer) -> None:
             help="list every amount found in the money documents and the rule that encodes it",
         ),
         as_json: bool = typer.Option(False, "--json", help="print JSON"),
+        schema: bool = typer.Option(
+            False, "--schema", help="print the JSON Schema of a rule file (calculators/rules/schema.json)"
+        ),
     ) -> None:
         """List the rules of the calculators, or (--coverage) check that every amount in the texts is encoded."""
         from rich.console import Console
@@ -26,6 +29,11 @@ def register(app: typer.Typer) -> None:
         from calculators.rulebook import all_city_rules
         from knowledge.regions import resolve_region
 
+        if schema:
+            from calculators.rulebook import rule_file_json_schema
+
+            sys.stdout.write(json.dumps(rule_file_json_schema(), ensure_ascii=False, indent=1) + "\n")
+            return
         only = resolve_region(city).id if city else None
         console = Console()
         if coverage:
