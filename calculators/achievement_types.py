@@ -25,9 +25,10 @@ class FieldSpec:
     ask: str
     labels: dict[Any, str] = field(default_factory=dict)  # value -> Chinese wording
     title: str = ""  # the field's own Chinese name (级别, 角色), as the estimate form shows it
-    same_as: str | None = (
-        None  # a fact taking the values of another field of its type (upgraded_from → level)
-    )
+    # facts only: `refines` is the field a stated fact decides where a rule names both (drafter_rank → role);
+    # `same_as` the field of its type whose values the fact takes (upgraded_from → level)
+    refines: str | None = None
+    same_as: str | None = None
     whole_number: tuple[int, int] | None = None  # a fact that is a whole number: (least, most)
 
     def label(self, value: Any) -> str:
@@ -104,6 +105,7 @@ def _facts_of(type_name: str, raw_facts: dict[str, Any]) -> tuple[FieldSpec, ...
                 default=None,
                 ask=fspec.get("ask", ""),
                 title=fspec.get("title", ""),
+                refines=fspec.get("refines"),
                 same_as=same_as[type_name] if isinstance(same_as, dict) else None,
                 whole_number=(int(bounds[0]), int(bounds[1])) if bounds else None,
             )
@@ -162,6 +164,12 @@ def _fact_value(spec: FieldSpec, given: Any, where: str) -> Any:
             f"{where}.{spec.name}", f"unknown value {given!r}", allowed=[str(v) for v in spec.values]
         )
     return value
+
+
+@cache
+def refinements() -> dict[str, str]:
+    """field → the fact that refines it (role → drafter_rank), from the registry's `refines`."""
+    return {f.refines: f.name for spec in achievement_types().values() for f in spec.facts if f.refines}
 
 
 @dataclass(frozen=True)

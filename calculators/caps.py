@@ -109,8 +109,9 @@ def _per_unit(entry: Counted) -> float:
 def apply_max_categories(cap: MaxCategoriesCap, entries: list[Counted]) -> CapEffect | None:
     sums: dict[str, int] = {}
     for entry in entries:
-        key = entry.rule.category or entry.rule.id
-        sums[key] = sums.get(key, 0) + entry.counted
+        if entry.counted:  # an item that pays nothing (a prior award, an earlier grade) is no application
+            key = entry.rule.category or entry.rule.id
+            sums[key] = sums.get(key, 0) + entry.counted
     if len(sums) <= cap.limit:
         return None
     ranked = sorted(sums, key=lambda k: (-sums[k], k))
@@ -121,12 +122,13 @@ def apply_max_categories(cap: MaxCategoriesCap, entries: list[Counted]) -> CapEf
             reduced += entry.counted
             entry.counted = 0
             touched.append(entry.index)
-    chosen = "、".join(ranked[: cap.limit])
+    chosen = "、".join(f"{k}（{sums[k]} 元）" for k in ranked[: cap.limit])
+    dropped = "、".join(ranked[cap.limit :])
     return CapEffect(
         cap,
         reduced,
         tuple(sorted(touched)),
-        f"每年最多 {cap.limit} 类；已为申请人选择金额最高的类别：{chosen}",
+        f"每年最多 {cap.limit} 类；已为申请人选择金额最高的类别：{chosen}；不计：{dropped}",
     )
 
 

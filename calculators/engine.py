@@ -8,6 +8,7 @@ the grant date, applies the city's aggregate caps and explains every step.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from typing import Any
@@ -16,8 +17,11 @@ from calculators.achievement_types import (
     Achievement,
     AchievementType,
     achievement_types,
+    refinements,
     validate_achievement,
 )
+from calculators.adjustments import Item as AdjustedItem
+from calculators.adjustments import apply_adjustment
 from calculators.caps import Counted, apply_caps
 from calculators.models import (
     STATUS_ZH,
@@ -30,7 +34,17 @@ from calculators.models import (
     Provenance,
     TraceStep,
 )
-from calculators.rulebook import AtLeast, Cap, CityRules, Condition, Quote, Rule, load_city_rules
+from calculators.rulebook import (
+    ADJUSTMENT_FACT,
+    Adjustment,
+    AtLeast,
+    Cap,
+    CityRules,
+    Condition,
+    Quote,
+    Rule,
+    load_city_rules,
+)
 from knowledge import corpus
 from knowledge.regions import Region, resolve_region
 from subsidy.dates import parse_iso_date
@@ -61,7 +75,7 @@ def _document_title(city: CityRules, doc_id: str) -> str:
     return corpus.document(doc_id).title
 
 
-def _citation(city: CityRules, quote: Quote | Rule | Cap) -> Citation:
+def _citation(city: CityRules, quote: Quote | Rule | Cap | Adjustment) -> Citation:
     return Citation(
         document=_document_title(city, quote.document),
         article=quote.article,
@@ -98,7 +112,17 @@ def _best_rule(city: CityRules, candidates: list[Rule]) -> Rule:
 
 
 def _matching(city_id: str, fields: dict[str, Any]) -> list[Rule]:
-    return [r for r in _rules_by_type(city_id).get(fields["type"], ()) if r.matches(fields)]
+    refined = refinements()
+    return [r for r in _rules_by_type(city_id).get(fields["type"], ()) if r.matches(fields, refined)]
+
+
+def _price(city: CityRules, fields: dict[str, Any]) -> tuple[Rule, Decimal] | None:
+    """The rule this city would pay for these fields, and its per-unit amount."""
+    found = _matching(city.city, fields)
+    if not found:
+        return None
+    best = _best_rule(city, found)
+    return best, resolve_amount(city, best)[0]
 
 
 def _to_yuan(amount: Decimal) -> int:
@@ -128,7 +152,9 @@ def _describe_when(spec: AchievementType, when: dict[str, Condition]) -> str:
         if field is None:
             continue
         if isinstance(values, AtLeast):
-            parts.append(f"{field.title}≥{values.at_least}")
+            parts.append(f"{field.title} {values.at_least} 及以上")
+        elif name != field.name or field not in spec.fields:
+            parts.append(f"{field.title} " + "/".join(field.label(v) for v in values))
         else:
             parts.append("/".join(field.label(v) for v in values))
     return " ".join(parts)
@@ -184,6 +210,17 @@ def _assumption_notes(city: CityRules, achievement: Achievement, chosen: Rule) -
     """When a field was defaulted and another value would change the rule, say so."""
     notes = []
     spec = achievement_types()[achievement.type]
+    for fact in spec.facts:
+        condition = chosen.when.get(fact.name)
+        if condition is not None and achievement.fields.get(fact.name) is None:
+            wanted = (
+                f"{condition.at_least} 及以上"
+                if isinstance(condition, AtLeast)
+                else "、".join(fact.label(v) for v in condition)
+            )
+            notes.append(
+                f"未说明{fact.title}：按{chosen.article}的条件（{fact.title} {wanted}）计算；不符合的，本条不适用。"
+            )
     for name in achievement.assumed:
         field = spec.field(name)
         if field is None:
@@ -204,6 +241,59 @@ def _assumption_notes(city: CityRules, achievement: Achievement, chosen: Rule) -
     return notes
 
 
+@dataclass(frozen=True)
+class _History:
+    """What the clauses on an item's history (adjustments) did to it."""
+
+    amount: int
+    steps: list[TraceStep]
+    notes: list[str]
+    clauses: list[Adjustment]
+
+
+HISTORY_FACTS = tuple(ADJUSTMENT_FACT.values())
+
+
+def _history(
+    city: CityRules, rule: Rule, achievement: Achievement, per_unit: Decimal, units: int, amount: int
+) -> _History | None:
+    """Apply the city's adjustments the stated history facts call for; say so when a fact changes nothing."""
+    fields = achievement.fields
+    if all(fields.get(name) is None for name in HISTORY_FACTS):
+        return None
+    spec = achievement_types()[achievement.type]
+    steps: list[TraceStep] = []
+    clauses: list[Adjustment] = []
+    used: set[str] = set()
+    for clause in city.adjustments:
+        fact_name = ADJUSTMENT_FACT[clause.kind]
+        value = fields.get(fact_name)
+        if value is None or not clause.selects(rule, fields):
+            continue
+        used.add(fact_name)
+        fact = spec.fact(fact_name)
+        assert fact is not None
+        seen = AdjustedItem(rule=rule, fields=fields, units=units, per_unit=per_unit, amount=amount)
+        effect = apply_adjustment(
+            clause, seen, value, fact.same_as, fact.label(value), lambda f: _price(city, f)
+        )
+        if effect is None:
+            continue
+        amount = min(amount, effect.amount)
+        steps.append(TraceStep(op="adjust", detail=effect.detail, yuan=amount, rule_id=clause.id))
+        clauses.append(clause)
+    notes = [
+        f"{spec.fact(name).title}（{fields[name]}）：{_document_titles(city)}没有据此调整金额的条款，金额未作调整。"  # type: ignore[union-attr]
+        for name in HISTORY_FACTS
+        if fields.get(name) not in (None, 0) and name not in used
+    ]
+    return _History(amount, steps, notes, clauses)
+
+
+def _document_titles(city: CityRules) -> str:
+    return "、".join(f"《{t}》" for t in city.documents.values())
+
+
 def _item(
     index: int, region: Region, city: CityRules | None, achievement: Achievement, as_of: dt.date
 ) -> tuple[Item, Rule | None]:
@@ -219,6 +309,7 @@ def _item(
     per_unit, chain = resolve_amount(city, rule)
     units = achievement.count if rule.per_unit else 1
     amount = _to_yuan(per_unit * units)
+    history = _history(city, rule, achievement, per_unit, units, amount)
     trace = []
     root = chain[-1]
     trace.append(
@@ -247,9 +338,14 @@ def _item(
                 yuan=amount,
             )
         )
+    if history is not None:
+        amount = history.amount
+        trace += history.steps
     status, start, end = document_status(rule.document, as_of)
     trace.append(TraceStep(op="status", detail=f"{as_of.isoformat()} 政策状态：{STATUS_ZH[status]}"))
     notes = list(rule.notes) + _assumption_notes(city, achievement, rule)
+    if history is not None:
+        notes += history.notes
     notes += [f"{n.quote}（{_document_title(city, n.document)} {n.article}）" for n in city.notes]
     for other in candidates:
         if other.id != rule.id and other.specificity == rule.specificity:
@@ -261,7 +357,8 @@ def _item(
         basis=rule_basis(city, rule),
         rule_id=rule.id,
         citation=_citation(city, rule),
-        citations=[_citation(city, r) for r in chain],
+        citations=[_citation(city, r) for r in chain]
+        + ([_citation(city, c) for c in history.clauses] if history else []),
         policy_status=status,  # type: ignore[arg-type]
         effective_from=start,
         effective_to=end,

@@ -118,12 +118,20 @@ class Rule(Record):
     def factor(self) -> Decimal | None:
         return Decimal(str(self.derive.factor)) if self.derive else None
 
-    def matches(self, fields: dict[str, Any]) -> bool:
-        """A condition on a fact the applicant did not state (None) is taken to hold; the engine says so."""
+    def matches(self, fields: dict[str, Any], refined: dict[str, str] | None = None) -> bool:
+        """A condition on a fact the applicant did not state (None) is taken to hold; the engine says so.
+
+        `refined` maps a field to the fact that refines it (role → drafter_rank): when the rule
+        conditions on that fact and it is stated, the fact decides, not the field (临沂 第七条: the
+        second drafter is a 参与 unit whatever the applicant called its role)."""
         for name, allowed in self.when.items():
             value = fields.get(name)
-            if value is not None and value not in allowed:
-                return False
+            if value is None or value in allowed:
+                continue
+            by = refined.get(name) if refined else None
+            if by is not None and by in self.when and fields.get(by) is not None:
+                continue
+            return False
         return True
 
     @property

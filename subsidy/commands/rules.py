@@ -37,14 +37,16 @@ def register(app: typer.Typer) -> None:
         only = resolve_region(city).id if city else None
         console = Console()
         if coverage:
-            from calculators.coverage import amount_coverage
+            from calculators.coverage import amount_coverage, inexpressible_clauses
 
             mentions = [m for m in amount_coverage() if only is None or m.city == only]
+            clauses = [c for c in inexpressible_clauses() if only is None or c.city == only]
             if as_json:
-                sys.stdout.write(
-                    json.dumps([m.__dict__ for m in mentions], ensure_ascii=False, indent=1, default=list)
-                    + "\n"
-                )
+                report = {
+                    "amounts": [m.__dict__ for m in mentions],
+                    "inexpressible": [c.__dict__ for c in clauses],
+                }
+                sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=1, default=list) + "\n")
             else:
                 table = Table(title="amounts in the money documents")
                 for col in ("city", "amount", "context", "accounted by"):
@@ -54,9 +56,19 @@ def register(app: typer.Typer) -> None:
                         m.city, m.amount, m.context, "; ".join(m.accounted_by) or "[red]UNACCOUNTED[/red]"
                     )
                 console.print(table)
+                gaps = Table(title="money clauses the engine cannot express yet")
+                for col in ("city", "article", "clause", "why not"):
+                    gaps.add_column(col)
+                for c in clauses:
+                    gaps.add_row(c.city, c.article, c.quote, c.reason)
+                console.print(gaps)
             done = sum(1 for m in mentions if m.accounted_by)
             share = done / len(mentions) if mentions else 1.0
             print(f"{done} of {len(mentions)} amounts accounted for ({share:.1%})", file=sys.stderr)
+            print(
+                f"{len(clauses)} money clauses the engine cannot express yet (listed with why)",
+                file=sys.stderr,
+            )
             return
         rows = [
             {
