@@ -146,17 +146,19 @@ def _describe_when(spec: AchievementType, when: dict[str, Condition]) -> str:
     """A rule's condition in words: 国家标准 主导 制定; open values stay as they are."""
     parts = []
     for name, values in when.items():
-        field = spec.field(name) if name != "type" else None
-        if field is None:
-            field = spec.fact(name)
-        if field is None:
+        if name == "type":
+            continue
+        field = spec.field(name)
+        if field is not None and isinstance(values, tuple):
+            parts.append("/".join(field.label(v) for v in values))
+            continue
+        fact = spec.fact(name)  # an optional fact is named, its values alone would not say what they are
+        if fact is None:
             continue
         if isinstance(values, AtLeast):
-            parts.append(f"{field.title} {values.at_least} 及以上")
-        elif name != field.name or field not in spec.fields:
-            parts.append(f"{field.title} " + "/".join(field.label(v) for v in values))
+            parts.append(f"{fact.title} {values.at_least} 及以上")
         else:
-            parts.append("/".join(field.label(v) for v in values))
+            parts.append(f"{fact.title} " + "/".join(fact.label(v) for v in values))
     return " ".join(parts)
 
 

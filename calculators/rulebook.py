@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from typing import Annotated, Any, Literal
 
@@ -114,7 +114,7 @@ class Rule(Record):
     def derive_from(self) -> str | None:
         return self.derive.from_ if self.derive else None
 
-    @property
+    @cached_property
     def factor(self) -> Decimal | None:
         return Decimal(str(self.derive.factor)) if self.derive else None
 
@@ -138,7 +138,7 @@ class Rule(Record):
     def specificity(self) -> int:
         return len(self.when)
 
-    @property
+    @cached_property
     def types(self) -> tuple[str, ...]:
         """The achievement types this rule pays (`when.type`)."""
         allowed = self.when.get("type", ())
