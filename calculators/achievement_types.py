@@ -25,13 +25,30 @@ class FieldSpec:
     ask: str
     labels: dict[Any, str] = field(default_factory=dict)  # value -> Chinese wording
     title: str = ""  # the field's own Chinese name (级别, 角色), as the estimate form shows it
+    # facts only: `refines` is the field a stated fact decides where a rule names both (drafter_rank → role);
+    # `same_as` the field of its type whose values the fact takes (upgraded_from → level)
+    refines: str | None = None
+    same_as: str | None = None
+    whole_number: tuple[int, int] | None = None  # a fact that is a whole number: (least, most)
 
     def label(self, value: Any) -> str:
+        if self.same_as is not None:
+            return self._twin().label(value)
         return self.labels.get(value, str(value))
+
+    def _twin(self) -> FieldSpec:
+        twin = achievement_types()[self.type_name].field(self.same_as or "")
+        assert twin is not None, f"{self.type_name}.{self.name}: same_as names no field"
+        return twin
 
     @property
     def values(self) -> tuple[Any, ...]:
-        """Allowed values; an open field's are gathered from the rule files (loaded only when asked)."""
+        """Allowed values; an open field's are gathered from the rule files (loaded only when asked).
+        A whole-number fact lists none (any number in its range)."""
+        if self.same_as is not None:
+            return self._twin().values
+        if self.whole_number is not None:
+            return ()
         return self.listed if self.listed is not None else _open_values(self.type_name, self.name)
 
 
@@ -41,9 +58,15 @@ class AchievementType:
     label: str
     core: bool
     fields: tuple[FieldSpec, ...]
+    # optional facts that refine the amount where a city's text uses them (drafter_rank, prior_award_yuan …);
+    # never asked for, and kept apart from `fields` so forms and questions stay as they are
+    facts: tuple[FieldSpec, ...] = ()
 
     def field(self, name: str) -> FieldSpec | None:
         return next((f for f in self.fields if f.name == name), None)
+
+    def fact(self, name: str) -> FieldSpec | None:
+        return next((f for f in self.facts if f.name == name), None)
 
 
 @cache
@@ -51,16 +74,49 @@ def _open_values(type_name: str, field_name: str) -> tuple[Any, ...]:
     seen: list[Any] = []
     for city in all_city_rules():
         for rule in city.rules:
-            if type_name in rule.when.get("type", ()):
-                for value in rule.when.get(field_name, ()):
+            if type_name in rule.types:
+                allowed = rule.when.get(field_name, ())
+                for value in allowed if isinstance(allowed, tuple) else ():
                     if value not in seen:
                         seen.append(value)
     return tuple(sorted(seen, key=str))
 
 
+FACTS_KEY = "facts"  # the registry's one key that is not a type
+
+
+def _facts_of(type_name: str, raw_facts: dict[str, Any]) -> tuple[FieldSpec, ...]:
+    facts = []
+    for fname, fspec in raw_facts.items():
+        same_as = fspec.get("same_as")
+        types = fspec.get("types")
+        if isinstance(same_as, dict):
+            if type_name not in same_as:
+                continue
+        elif types != "all" and type_name not in (types or ()):
+            continue
+        bounds = fspec.get("whole_number")
+        facts.append(
+            FieldSpec(
+                name=fname,
+                type_name=type_name,
+                listed=None,
+                required=False,
+                default=None,
+                ask=fspec.get("ask", ""),
+                title=fspec.get("title", ""),
+                refines=fspec.get("refines"),
+                same_as=same_as[type_name] if isinstance(same_as, dict) else None,
+                whole_number=(int(bounds[0]), int(bounds[1])) if bounds else None,
+            )
+        )
+    return tuple(facts)
+
+
 @cache
 def achievement_types() -> dict[str, AchievementType]:
     raw = load_yaml(resources.files("calculators").joinpath("achievement_types.yaml").read_text("utf-8"))
+    raw_facts = raw.pop(FACTS_KEY, None) or {}
     types: dict[str, AchievementType] = {}
     for name, spec in raw.items():
         fields = []
@@ -79,9 +135,41 @@ def achievement_types() -> dict[str, AchievementType]:
                 )
             )
         types[name] = AchievementType(
-            name=name, label=spec.get("label", name), core=bool(spec.get("core")), fields=tuple(fields)
+            name=name,
+            label=spec.get("label", name),
+            core=bool(spec.get("core")),
+            fields=tuple(fields),
+            facts=_facts_of(name, raw_facts),
         )
     return types
+
+
+def _fact_value(spec: FieldSpec, given: Any, where: str) -> Any:
+    """A fact as stated, or None when not stated (rules then take their condition on it to hold)."""
+    if given is None:
+        return None
+    if spec.whole_number is not None:
+        least, most = spec.whole_number
+        number = given if isinstance(given, int) and not isinstance(given, bool) else None
+        if isinstance(given, str) and given.strip().isdigit():
+            number = int(given.strip())
+        if number is None or not least <= number <= most:
+            raise BadAchievementError(
+                f"{where}.{spec.name}", f"must be a whole number from {least:,} to {most:,}, got {given!r}"
+            )
+        return number
+    value = _canonical(given, spec.values)
+    if value is None:
+        raise BadAchievementError(
+            f"{where}.{spec.name}", f"unknown value {given!r}", allowed=[str(v) for v in spec.values]
+        )
+    return value
+
+
+@cache
+def refinements() -> dict[str, str]:
+    """field → the fact that refines it (role → drafter_rank), from the registry's `refines`."""
+    return {f.refines: f.name for spec in achievement_types().values() for f in spec.facts if f.refines}
 
 
 @dataclass(frozen=True)
@@ -122,13 +210,13 @@ def validate_achievement(raw: dict[str, Any], where: str) -> Achievement:
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
         raise BadAchievementError(f"{where}.count", f"must be a positive integer, got {count!r}")
     check_count(count, where)
-    known = {f.name for f in spec.fields} | {"type", "count", "project"}
+    known = {f.name for f in spec.fields} | {f.name for f in spec.facts} | {"type", "count", "project"}
     extra = sorted(set(raw) - known)
     if extra:
         raise BadAchievementError(
             f"{where}.{extra[0]}",
             f"is not a field of type {type_name!r}",
-            allowed=[f.name for f in spec.fields] + ["count", "project"],
+            allowed=[f.name for f in spec.fields] + ["count", "project"] + [f.name for f in spec.facts],
         )
     fields: dict[str, Any] = {"type": type_name}
     assumed = []
@@ -147,6 +235,8 @@ def validate_achievement(raw: dict[str, Any], where: str) -> Achievement:
                 f"{where}.{f.name}", f"unknown value {raw[f.name]!r}", allowed=[str(v) for v in f.values]
             )
         fields[f.name] = value
+    for f in spec.facts:
+        fields[f.name] = _fact_value(f, raw.get(f.name), where)
     project = raw.get("project")
     if project is not None:
         if not isinstance(project, str) or not project.strip() or len(project) > 200:

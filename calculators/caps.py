@@ -6,11 +6,18 @@ caps a city has, what they select and their limits. Caps only ever lower amounts
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from calculators.rulebook import Cap, Rule
+from calculators.rulebook import (
+    AnnualTotalCap,
+    Cap,
+    HighestOnlyCap,
+    MaxCategoriesCap,
+    MaxUnitsPerClassCap,
+    Rule,
+    strict_matches,
+)
 
 
 @dataclass
@@ -47,13 +54,10 @@ def _reduce_from_smallest(entries: list[Counted], excess: int) -> list[int]:
     return touched
 
 
-def apply_annual_total(cap: Cap, entries: list[Counted]) -> CapEffect | None:
+def apply_annual_total(cap: AnnualTotalCap, entries: list[Counted]) -> CapEffect | None:
     limit = cap.limit_yuan
-    if cap.raised_limit_yuan is not None and any(
-        all(e.fields.get(k) in v for k, v in cap.raised_if.items()) for e in entries
-    ):
+    if cap.raised_limit_yuan is not None and any(strict_matches(cap.raised_if, e.fields) for e in entries):
         limit = cap.raised_limit_yuan
-    assert limit is not None, f"{cap.id}: annual_total needs limit_yuan"
     total = sum(e.counted for e in entries)
     if total <= limit:
         return None
@@ -63,13 +67,18 @@ def apply_annual_total(cap: Cap, entries: list[Counted]) -> CapEffect | None:
     )
 
 
-def _group_key(cap: Cap, entry: Counted) -> tuple[Any, ...]:
+def _group_key(cap: HighestOnlyCap | MaxUnitsPerClassCap, entry: Counted) -> tuple[Any, ...]:
     return tuple(entry.rule.category if g == "category" else entry.fields.get(g) for g in cap.group_by)
 
 
-def apply_highest_only(cap: Cap, entries: list[Counted]) -> CapEffect | None:
-    """Same item at several levels → only the highest. Items naming different `project`s are
-    different items; items that name none are taken to be the same one (the applicant can say otherwise)."""
+def apply_highest_only(cap: HighestOnlyCap, entries: list[Counted]) -> CapEffect | None:
+    """从高不重复, compared per unit: within a group, a unit of a lower item may be the same product
+    as a unit of a higher one, so each higher unit takes away at most one unit of every lower item.
+
+    Items naming different `project`s are different items. Items that name none are read as
+    overlapping as far as their counts allow (the applicant can name projects to say otherwise):
+    3 provincial titles and 1 national one are at least 3 products — 1 national + 2 provincial.
+    """
     groups: dict[tuple[Any, ...], list[Counted]] = {}
     for entry in entries:
         groups.setdefault((*_group_key(cap, entry), entry.fields.get("project")), []).append(entry)
@@ -77,23 +86,32 @@ def apply_highest_only(cap: Cap, entries: list[Counted]) -> CapEffect | None:
     for members in groups.values():
         if len(members) < 2:
             continue
-        best = max(members, key=lambda e: (e.counted, -e.index))
-        for entry in members:
-            if entry is not best and entry.counted:
-                reduced += entry.counted
-                entry.counted = 0
+        higher_units = 0  # the most units any higher-paying item of the group has
+        for entry in sorted(members, key=lambda e: (-_per_unit(e), e.index)):
+            overlap = min(entry.count, higher_units)
+            higher_units = max(higher_units, entry.count)
+            if not overlap or not entry.counted:
+                continue
+            kept = round(_per_unit(entry) * (entry.count - overlap))
+            if kept < entry.counted:
+                reduced += entry.counted - kept
+                entry.counted = kept
                 touched.append(entry.index)
     if not reduced:
         return None
     return CapEffect(cap, reduced, tuple(sorted(touched)), "同一事项从高计奖，不重复计算")
 
 
-def apply_max_categories(cap: Cap, entries: list[Counted]) -> CapEffect | None:
-    assert cap.limit is not None, f"{cap.id}: max_categories needs limit"
+def _per_unit(entry: Counted) -> float:
+    return entry.counted / max(entry.count, 1)
+
+
+def apply_max_categories(cap: MaxCategoriesCap, entries: list[Counted]) -> CapEffect | None:
     sums: dict[str, int] = {}
     for entry in entries:
-        key = entry.rule.category or entry.rule.id
-        sums[key] = sums.get(key, 0) + entry.counted
+        if entry.counted:  # an item that pays nothing (a prior award, an earlier grade) is no application
+            key = entry.rule.category or entry.rule.id
+            sums[key] = sums.get(key, 0) + entry.counted
     if len(sums) <= cap.limit:
         return None
     ranked = sorted(sums, key=lambda k: (-sums[k], k))
@@ -104,17 +122,17 @@ def apply_max_categories(cap: Cap, entries: list[Counted]) -> CapEffect | None:
             reduced += entry.counted
             entry.counted = 0
             touched.append(entry.index)
-    chosen = "、".join(ranked[: cap.limit])
+    chosen = "、".join(f"{k}（{sums[k]} 元）" for k in ranked[: cap.limit])
+    dropped = "、".join(ranked[cap.limit :])
     return CapEffect(
         cap,
         reduced,
         tuple(sorted(touched)),
-        f"每年最多 {cap.limit} 类；已为申请人选择金额最高的类别：{chosen}",
+        f"每年最多 {cap.limit} 类；已为申请人选择金额最高的类别：{chosen}；不计：{dropped}",
     )
 
 
-def apply_max_units_per_class(cap: Cap, entries: list[Counted]) -> CapEffect | None:
-    assert cap.limit is not None, f"{cap.id}: max_units_per_class needs limit"
+def apply_max_units_per_class(cap: MaxUnitsPerClassCap, entries: list[Counted]) -> CapEffect | None:
     groups: dict[tuple[Any, ...], list[Counted]] = {}
     for entry in entries:
         groups.setdefault(_group_key(cap, entry), []).append(entry)
@@ -136,12 +154,14 @@ def apply_max_units_per_class(cap: Cap, entries: list[Counted]) -> CapEffect | N
     return CapEffect(cap, reduced, tuple(sorted(touched)), f"同类最多计 {cap.limit} 项（次），超出部分不计")
 
 
-CAP_KINDS: dict[str, Callable[[Cap, list[Counted]], CapEffect | None]] = {
-    "annual_total": apply_annual_total,
-    "highest_only": apply_highest_only,
-    "max_categories": apply_max_categories,
-    "max_units_per_class": apply_max_units_per_class,
-}
+def apply_cap(cap: Cap, entries: list[Counted]) -> CapEffect | None:
+    if isinstance(cap, AnnualTotalCap):
+        return apply_annual_total(cap, entries)
+    if isinstance(cap, HighestOnlyCap):
+        return apply_highest_only(cap, entries)
+    if isinstance(cap, MaxCategoriesCap):
+        return apply_max_categories(cap, entries)
+    return apply_max_units_per_class(cap, entries)
 
 
 def apply_caps(caps: tuple[Cap, ...], entries: list[Counted]) -> list[CapEffect]:
@@ -151,7 +171,7 @@ def apply_caps(caps: tuple[Cap, ...], entries: list[Counted]) -> list[CapEffect]
         selected = [e for e in entries if cap.selects(e.rule, e.fields)]
         if not selected:
             continue
-        effect = CAP_KINDS[cap.kind](cap, selected)
+        effect = apply_cap(cap, selected)
         if effect is not None:
             effects.append(effect)
     return effects

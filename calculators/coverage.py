@@ -1,7 +1,8 @@
 """Which money amounts in the money documents the rule files account for (`subsidy rules --coverage`).
 
 Every amount (万元 / 元 / 万) written in a city's money documents must lie inside the
-quote of a rule, cap, note, apply citation or an explicit out_of_scope entry.
+quote of a rule, cap, adjustment, note, apply citation or an explicit out_of_scope entry; the
+clauses the engine cannot state yet are listed with their reason (`inexpressible`).
 """
 
 from __future__ import annotations
@@ -40,8 +41,10 @@ def _spans(city: CityRules, doc_id: str, text: str) -> list[tuple[int, int, str]
     """Where each quote of the city file sits in the document's (squashed) text."""
     quoted: list[tuple[str, str]] = [(r.id, r.quote) for r in city.rules if r.document == doc_id]
     quoted += [(c.id, c.quote) for c in city.caps if c.document == doc_id]
+    quoted += [(a.id, a.quote) for a in city.adjustments if a.document == doc_id]
+    quoted += [(f"inexpressible: {i.reason}", i.quote) for i in city.inexpressible if i.document == doc_id]
     quoted += [("note", n.quote) for n in city.notes if n.document == doc_id]
-    quoted += [(f"out_of_scope: {why}", q.quote) for q, why in city.out_of_scope if q.document == doc_id]
+    quoted += [(f"out_of_scope: {o.reason}", o.quote) for o in city.out_of_scope if o.document == doc_id]
     quoted += [
         (f"apply/{key}", q.quote)
         for key, table in city.apply.items()
@@ -56,6 +59,24 @@ def _spans(city: CityRules, doc_id: str, text: str) -> list[tuple[int, int, str]
             spans.append((start, start + len(needle), label))
             start = text.find(needle, start + 1)
     return spans
+
+
+@dataclass(frozen=True)
+class InexpressibleClause:
+    city: str
+    document: str
+    article: str
+    quote: str
+    reason: str
+
+
+def inexpressible_clauses() -> list[InexpressibleClause]:
+    """The money clauses the engine cannot state yet, with why (the files' `inexpressible`)."""
+    return [
+        InexpressibleClause(city.city, i.document, i.article, i.quote, i.reason)
+        for city in all_city_rules()
+        for i in city.inexpressible
+    ]
 
 
 def amount_coverage() -> list[AmountMention]:

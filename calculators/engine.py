@@ -8,6 +8,7 @@ the grant date, applies the city's aggregate caps and explains every step.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from typing import Any
@@ -16,12 +17,16 @@ from calculators.achievement_types import (
     Achievement,
     AchievementType,
     achievement_types,
+    refinements,
     validate_achievement,
 )
+from calculators.adjustments import Item as AdjustedItem
+from calculators.adjustments import apply_adjustment
 from calculators.caps import Counted, apply_caps
 from calculators.models import (
     STATUS_ZH,
     ApplyInfo,
+    Basis,
     CapApplied,
     Citation,
     Estimate,
@@ -29,7 +34,17 @@ from calculators.models import (
     Provenance,
     TraceStep,
 )
-from calculators.rulebook import Cap, CityRules, Quote, Rule, load_city_rules
+from calculators.rulebook import (
+    ADJUSTMENT_FACT,
+    Adjustment,
+    AtLeast,
+    Cap,
+    CityRules,
+    Condition,
+    Quote,
+    Rule,
+    load_city_rules,
+)
 from knowledge import corpus
 from knowledge.regions import Region, resolve_region
 from subsidy.dates import parse_iso_date
@@ -49,7 +64,7 @@ def _rules_by_type(city: str) -> dict[str, tuple[Rule, ...]]:
     rules = load_city_rules(city)
     table: dict[str, list[Rule]] = {}
     for rule in rules.rules if rules else ():
-        for type_name in rule.when.get("type", ()):
+        for type_name in rule.types:
             table.setdefault(type_name, []).append(rule)
     return {k: tuple(v) for k, v in table.items()}
 
@@ -60,7 +75,7 @@ def _document_title(city: CityRules, doc_id: str) -> str:
     return corpus.document(doc_id).title
 
 
-def clause_citation(city: CityRules, quote: Quote | Rule | Cap) -> Citation:
+def clause_citation(city: CityRules, quote: Quote | Rule | Cap | Adjustment) -> Citation:
     return Citation(
         document=_document_title(city, quote.document),
         article=quote.article,
@@ -84,10 +99,11 @@ def resolve_amount(city: CityRules, rule: Rule) -> tuple[Decimal, list[Rule]]:
     return amount * current.amount_yuan, chain
 
 
-def rule_basis(city: CityRules, rule: Rule) -> str:
+def rule_basis(city: CityRules, rule: Rule) -> Basis:
     current = rule
-    while not current.basis and current.derive_from:
+    while current.basis is None and current.derive_from:
         current = city.rule(current.derive_from)
+    assert current.basis is not None, f"{rule.id}: no basis (the loader checks this)"
     return current.basis
 
 
@@ -96,7 +112,17 @@ def _best_rule(city: CityRules, candidates: list[Rule]) -> Rule:
 
 
 def _matching(city_id: str, fields: dict[str, Any]) -> list[Rule]:
-    return [r for r in _rules_by_type(city_id).get(fields["type"], ()) if r.matches(fields)]
+    refined = refinements()
+    return [r for r in _rules_by_type(city_id).get(fields["type"], ()) if r.matches(fields, refined)]
+
+
+def _price(city: CityRules, fields: dict[str, Any]) -> tuple[Rule, Decimal] | None:
+    """The rule this city would pay for these fields, and its per-unit amount."""
+    found = _matching(city.city, fields)
+    if not found:
+        return None
+    best = _best_rule(city, found)
+    return best, resolve_amount(city, best)[0]
 
 
 def _to_yuan(amount: Decimal) -> int:
@@ -116,13 +142,23 @@ def document_status(doc_id: str, on: dt.date) -> tuple[str, str | None, str | No
     return status, start.isoformat() if start else None, end.isoformat() if end else None
 
 
-def _describe_when(spec: AchievementType, when: dict[str, tuple[Any, ...]]) -> str:
+def _describe_when(spec: AchievementType, when: dict[str, Condition]) -> str:
     """A rule's condition in words: 国家标准 主导 制定; open values stay as they are."""
     parts = []
     for name, values in when.items():
-        field = spec.field(name) if name != "type" else None
-        if field is not None:
+        if name == "type":
+            continue
+        field = spec.field(name)
+        if field is not None and isinstance(values, tuple):
             parts.append("/".join(field.label(v) for v in values))
+            continue
+        fact = spec.fact(name)  # an optional fact is named, its values alone would not say what they are
+        if fact is None:
+            continue
+        if isinstance(values, AtLeast):
+            parts.append(f"{fact.title} {values.at_least} 及以上")
+        else:
+            parts.append(f"{fact.title} " + "/".join(fact.label(v) for v in values))
     return " ".join(parts)
 
 
@@ -153,7 +189,7 @@ def _uncovered_note(
         paid = "；".join(dict.fromkeys(f"{r.article} {_describe_when(spec, r.when)}" for r in same_type))
         notes.append(f"该市对{type_label}资助的情形是：{paid}。")
     else:
-        paid_types = sorted({t for rule in city.rules for t in rule.when.get("type", ())})
+        paid_types = sorted({t for rule in city.rules for t in rule.types})
         labels = "、".join(achievement_types()[t].label for t in paid_types if t in achievement_types())
         notes.append(f"该市政策资助的事项包括：{labels}。")
     return notes
@@ -176,6 +212,17 @@ def _assumption_notes(city: CityRules, achievement: Achievement, chosen: Rule) -
     """When a field was defaulted and another value would change the rule, say so."""
     notes = []
     spec = achievement_types()[achievement.type]
+    for fact in spec.facts:
+        condition = chosen.when.get(fact.name)
+        if condition is not None and achievement.fields.get(fact.name) is None:
+            wanted = (
+                f"{condition.at_least} 及以上"
+                if isinstance(condition, AtLeast)
+                else "、".join(fact.label(v) for v in condition)
+            )
+            notes.append(
+                f"未说明{fact.title}：按{chosen.article}的条件（{fact.title} {wanted}）计算；不符合的，本条不适用。"
+            )
     for name in achievement.assumed:
         field = spec.field(name)
         if field is None:
@@ -196,6 +243,59 @@ def _assumption_notes(city: CityRules, achievement: Achievement, chosen: Rule) -
     return notes
 
 
+@dataclass(frozen=True)
+class _History:
+    """What the clauses on an item's history (adjustments) did to it."""
+
+    amount: int
+    steps: list[TraceStep]
+    notes: list[str]
+    clauses: list[Adjustment]
+
+
+HISTORY_FACTS = tuple(ADJUSTMENT_FACT.values())
+
+
+def _history(
+    city: CityRules, rule: Rule, achievement: Achievement, per_unit: Decimal, units: int, amount: int
+) -> _History | None:
+    """Apply the city's adjustments the stated history facts call for; say so when a fact changes nothing."""
+    fields = achievement.fields
+    if all(fields.get(name) is None for name in HISTORY_FACTS):
+        return None
+    spec = achievement_types()[achievement.type]
+    steps: list[TraceStep] = []
+    clauses: list[Adjustment] = []
+    used: set[str] = set()
+    for clause in city.adjustments:
+        fact_name = ADJUSTMENT_FACT[clause.kind]
+        value = fields.get(fact_name)
+        if value is None or not clause.selects(rule, fields):
+            continue
+        used.add(fact_name)
+        fact = spec.fact(fact_name)
+        assert fact is not None
+        seen = AdjustedItem(rule=rule, fields=fields, units=units, per_unit=per_unit, amount=amount)
+        effect = apply_adjustment(
+            clause, seen, value, fact.same_as, fact.label(value), lambda f: _price(city, f)
+        )
+        if effect is None:
+            continue
+        amount = min(amount, effect.amount)
+        steps.append(TraceStep(op="adjust", detail=effect.detail, yuan=amount, rule_id=clause.id))
+        clauses.append(clause)
+    notes = [
+        f"{spec.fact(name).title}（{fields[name]}）：{_document_titles(city)}没有据此调整金额的条款，金额未作调整。"  # type: ignore[union-attr]
+        for name in HISTORY_FACTS
+        if fields.get(name) not in (None, 0) and name not in used
+    ]
+    return _History(amount, steps, notes, clauses)
+
+
+def _document_titles(city: CityRules) -> str:
+    return "、".join(f"《{t}》" for t in city.documents.values())
+
+
 def _item(
     index: int, region: Region, city: CityRules | None, achievement: Achievement, as_of: dt.date
 ) -> tuple[Item, Rule | None]:
@@ -211,6 +311,7 @@ def _item(
     per_unit, chain = resolve_amount(city, rule)
     units = achievement.count if rule.per_unit else 1
     amount = _to_yuan(per_unit * units)
+    history = _history(city, rule, achievement, per_unit, units, amount)
     trace = []
     root = chain[-1]
     trace.append(
@@ -239,9 +340,14 @@ def _item(
                 yuan=amount,
             )
         )
+    if history is not None:
+        amount = history.amount
+        trace += history.steps
     status, start, end = document_status(rule.document, as_of)
     trace.append(TraceStep(op="status", detail=f"{as_of.isoformat()} 政策状态：{STATUS_ZH[status]}"))
     notes = list(rule.notes) + _assumption_notes(city, achievement, rule)
+    if history is not None:
+        notes += history.notes
     notes += [f"{n.quote}（{_document_title(city, n.document)} {n.article}）" for n in city.notes]
     for other in candidates:
         if other.id != rule.id and other.specificity == rule.specificity:
@@ -250,10 +356,11 @@ def _item(
         **base,
         covered=True,
         amount_yuan=amount,
-        basis=rule_basis(city, rule),  # type: ignore[arg-type]
+        basis=rule_basis(city, rule),
         rule_id=rule.id,
         citation=clause_citation(city, rule),
-        citations=[clause_citation(city, r) for r in chain],
+        citations=[clause_citation(city, r) for r in chain]
+        + ([clause_citation(city, c) for c in history.clauses] if history else []),
         policy_status=status,  # type: ignore[arg-type]
         effective_from=start,
         effective_to=end,

@@ -33,7 +33,7 @@ class Citation(BaseModel):
 class TraceStep(BaseModel):
     """One step of how an amount was reached (like OpenFisca's computation trace)."""
 
-    op: Literal["base", "factor", "count", "cap", "status", "choice", "assumption"]
+    op: Literal["base", "factor", "count", "adjust", "cap", "status", "choice", "assumption"]
     detail: str
     yuan: int | None = None
     value: float | None = None

@@ -40,6 +40,8 @@ def judge_calc(expect: dict[str, Any], got: dict[str, Any]) -> list[str]:
                 problems.append(f"item {i}: citation.quote lacks {frag!r}")
         if want.get("rule_id") and have.get("rule_id") != want["rule_id"]:
             problems.append(f"item {i}: rule_id={have.get('rule_id')} want {want['rule_id']}")
+        if "counted_yuan" in want and have.get("counted_yuan") != want["counted_yuan"]:
+            problems.append(f"item {i}: counted_yuan={have.get('counted_yuan')} want {want['counted_yuan']}")
     if "total_yuan" in expect:
         accept = expect.get("accept_total") or [expect["total_yuan"]]
         if got.get("total_yuan") not in accept:

@@ -35,6 +35,49 @@ GOOD = {"type": "standard", "level": "national", "role": "lead", "action": "draf
         ),
         ({"city": "天津", "achievements": []}, "achievements", "non-empty"),
         ({"city": "天津", "achievements": [GOOD], "colour": "red"}, "colour", "city"),
+        (
+            {"city": "临沂", "achievements": [{**GOOD, "drafter_rank": 0}]},
+            "achievements[0].drafter_rank",
+            "1 to 99",
+        ),
+        (
+            {"city": "临沂", "achievements": [{**GOOD, "drafter_rank": "二"}]},
+            "achievements[0].drafter_rank",
+            "whole",
+        ),
+        (
+            {"city": "临沂", "achievements": [{**GOOD, "drafter_rank": True}]},
+            "achievements[0].drafter_rank",
+            "whole",
+        ),
+        (
+            {"city": "枣庄", "achievements": [{**GOOD, "prior_award_yuan": -5}]},
+            "achievements[0].prior_award_yuan",
+            "whole number",
+        ),
+        (
+            {
+                "city": "黄埔",
+                "achievements": [
+                    {"type": "standard_leader", "level": "national", "upgraded_from": "galactic"}
+                ],
+            },
+            "achievements[0].upgraded_from",
+            "provincial",
+        ),
+        (
+            {"city": "黄埔", "achievements": [{**GOOD, "upgraded_from": "national"}]},
+            "achievements[0].upgraded_from",
+            "drafter_rank",
+        ),
+        (
+            {
+                "city": "聊城",
+                "achievements": [{"type": "innovation_award", "grade": "first", "previous_grade": "gold"}],
+            },
+            "achievements[0].previous_grade",
+            "second",
+        ),
     ],
 )
 def test_bad_request_names_the_field(request_, field, hint):

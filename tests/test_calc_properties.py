@@ -22,7 +22,32 @@ def achievements(draw):
     item = {"type": type_name, "count": draw(st.integers(min_value=1, max_value=8))}
     for field in spec.fields:
         item[field.name] = draw(st.sampled_from(list(field.values)))
+    for fact in spec.facts:  # the optional facts, sometimes stated
+        if draw(st.booleans()):
+            item[fact.name] = draw(fact_values(fact))
     return item
+
+
+def fact_values(fact):
+    if fact.whole_number is not None:
+        least, most = fact.whole_number
+        return st.integers(min_value=least, max_value=min(most, 3_000_000))
+    return st.sampled_from(list(fact.values))
+
+
+HISTORY = ("prior_award_yuan", "upgraded_from", "previous_grade")
+
+
+@st.composite
+def with_history(draw, request):
+    """The same request with a history fact stated on one achievement."""
+    achievements = [dict(a) for a in request["achievements"]]
+    index = draw(st.integers(min_value=0, max_value=len(achievements) - 1))
+    spec = CORE[achievements[index]["type"]]
+    facts = [f for f in spec.facts if f.name in HISTORY]
+    fact = draw(st.sampled_from(facts))
+    achievements[index][fact.name] = draw(fact_values(fact))
+    return index, {**request, "achievements": achievements}
 
 
 requests = st.fixed_dictionaries(
@@ -59,6 +84,25 @@ def test_adding_an_achievement_never_lowers_the_uncapped_sum(request, extra):
     before = estimate(request)
     after = estimate({**request, "achievements": [*request["achievements"], extra]})
     assert uncapped(after) >= uncapped(before)
+
+
+def without_history(request):
+    return {
+        **request,
+        "achievements": [{k: v for k, v in a.items() if k not in HISTORY} for a in request["achievements"]],
+    }
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_a_stated_prior_award_or_earlier_title_never_raises_an_amount(data):
+    plain = without_history(data.draw(requests))
+    index, told = data.draw(with_history(plain))
+    before, after = estimate(plain), estimate(told)
+    assert (after.items[index].amount_yuan or 0) <= (before.items[index].amount_yuan or 0)
+    assert uncapped(after) <= uncapped(before)
+    assert after.total_yuan <= before.total_yuan
+    assert after.items[index].covered == before.items[index].covered
 
 
 @settings(max_examples=100, deadline=None)

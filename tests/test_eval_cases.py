@@ -35,6 +35,15 @@ def test_every_cap_bites_in_some_case():
     assert not sorted(caps - bitten), f"caps never biting in a case: {sorted(caps - bitten)}"
 
 
+def test_every_adjustment_changes_an_amount_in_some_case():
+    used = set()
+    for case in CALC:
+        for item in estimate(case.data["request"]).items:
+            used |= {step.rule_id for step in item.trace if step.op == "adjust"}
+    clauses = {a.id for city in all_city_rules() for a in city.adjustments}
+    assert not sorted(clauses - used), f"adjustments no case reaches: {sorted(clauses - used)}"
+
+
 @pytest.mark.parametrize("case", CALC, ids=[c.id for c in CALC])
 def test_quote_fragments_are_in_the_seed(seed_text, case):
     for item in case.data["expect"].get("items", []):

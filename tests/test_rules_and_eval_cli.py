@@ -18,12 +18,16 @@ def run_cli(*args):
 def test_rules_coverage_accounts_for_every_amount():
     proc = run_cli("rules", "--coverage", "--json")
     assert proc.returncode == 0, proc.stderr
-    mentions = json.loads(proc.stdout)
+    report = json.loads(proc.stdout)
+    mentions = report["amounts"]
     assert len(mentions) > 300
     assert {m["city"] for m in mentions} >= {"tianjin", "weihai", "zhengzhou", "guangzhou-huangpu"}
     unaccounted = [m for m in mentions if not m["accounted_by"]]
     assert unaccounted == []
     assert "(100.0%)" in proc.stderr
+    # every clause still not expressible is listed with its reason
+    assert report["inexpressible"] and all(c["reason"] and c["quote"] for c in report["inexpressible"])
+    assert {"foshan", "liaocheng"} <= {c["city"] for c in report["inexpressible"]}
 
 
 def test_rules_lists_one_city():

@@ -18,6 +18,9 @@ def register(app: typer.Typer) -> None:
             help="list every amount found in the money documents and the rule that encodes it",
         ),
         as_json: bool = typer.Option(False, "--json", help="print JSON"),
+        schema: bool = typer.Option(
+            False, "--schema", help="print the JSON Schema of a rule file (calculators/rules/schema.json)"
+        ),
     ) -> None:
         """List the rules of the calculators, or (--coverage) check that every amount in the texts is encoded."""
         from rich.console import Console
@@ -26,17 +29,24 @@ def register(app: typer.Typer) -> None:
         from calculators.rulebook import all_city_rules
         from knowledge.regions import resolve_region
 
+        if schema:
+            from calculators.rulebook import rule_file_json_schema
+
+            sys.stdout.write(json.dumps(rule_file_json_schema(), ensure_ascii=False, indent=1) + "\n")
+            return
         only = resolve_region(city).id if city else None
         console = Console()
         if coverage:
-            from calculators.coverage import amount_coverage
+            from calculators.coverage import amount_coverage, inexpressible_clauses
 
             mentions = [m for m in amount_coverage() if only is None or m.city == only]
+            clauses = [c for c in inexpressible_clauses() if only is None or c.city == only]
             if as_json:
-                sys.stdout.write(
-                    json.dumps([m.__dict__ for m in mentions], ensure_ascii=False, indent=1, default=list)
-                    + "\n"
-                )
+                report = {
+                    "amounts": [m.__dict__ for m in mentions],
+                    "inexpressible": [c.__dict__ for c in clauses],
+                }
+                sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=1, default=list) + "\n")
             else:
                 table = Table(title="amounts in the money documents")
                 for col in ("city", "amount", "context", "accounted by"):
@@ -46,9 +56,19 @@ def register(app: typer.Typer) -> None:
                         m.city, m.amount, m.context, "; ".join(m.accounted_by) or "[red]UNACCOUNTED[/red]"
                     )
                 console.print(table)
+                gaps = Table(title="money clauses the engine cannot express yet")
+                for col in ("city", "article", "clause", "why not"):
+                    gaps.add_column(col)
+                for c in clauses:
+                    gaps.add_row(c.city, c.article, c.quote, c.reason)
+                console.print(gaps)
             done = sum(1 for m in mentions if m.accounted_by)
             share = done / len(mentions) if mentions else 1.0
             print(f"{done} of {len(mentions)} amounts accounted for ({share:.1%})", file=sys.stderr)
+            print(
+                f"{len(clauses)} money clauses the engine cannot express yet (listed with why)",
+                file=sys.stderr,
+            )
             return
         rows = [
             {
