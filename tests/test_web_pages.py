@@ -13,6 +13,7 @@ import pytest
 from openpyxl import load_workbook
 
 from calculators.engine import estimate
+from calculators.models import BASIS_ZH, STATUS_ZH
 from knowledge import corpus
 from knowledge.regions import money_regions
 from tests.test_api import install_fake_assistant, install_fake_search, make_client
@@ -316,6 +317,7 @@ def test_estimate_page_unknown_city(client):
 
 
 def test_csv_export_rows_are_the_estimates(client):
+    """Chinese headers and values as in the XLSX; the consultant's rows with their counts, numbered from 1."""
     params = {"city": "all", "as_of": "2022-06-01", **STANDARD, **FIVE_A}
     response = client.get("/estimate/export.csv?" + urlencode(params))
     assert response.status_code == 200
@@ -325,28 +327,53 @@ def test_csv_export_rows_are_the_estimates(client):
     assert len(rows) == 2 * len(money_regions())
     for region in money_regions():
         est = estimate({"city": region.id, "as_of": "2022-06-01", "achievements": ACHIEVEMENTS})
-        mine = [r for r in rows if r["city"] == region.id]
-        assert [r["input_index"] for r in mine] == ["0", "1"]
+        mine = [r for r in rows if r["城市"] == est.city_name]
+        assert [r["序号"] for r in mine] == ["1", "2"]
+        assert [r["成果描述"] for r in mine] == ["标准制修订 · 国家标准 · 主导 · 制定", "标准化良好行为企业 · 5A级"]
+        assert [r["数量"] for r in mine] == ["1", "2"]
         for row, item in zip(mine, est.items, strict=True):
-            assert row["amount_yuan"] == ("" if item.amount_yuan is None else str(item.amount_yuan))
-            assert row["covered"] == str(item.covered)
-            assert row["city_total_yuan"] == str(est.total_yuan)
+            assert row["条款金额（元）"] == ("" if item.amount_yuan is None else str(item.amount_yuan))
+            assert row["有资助条款"] == ("是" if item.covered else "否")
+            assert row["该城市条款合计（元）"] == str(est.total_yuan)
+            assert row["该城市可申请（元）"] == str(est.total_in_force_yuan)
+            if item.covered:
+                assert row["政策状态"] == STATUS_ZH[item.policy_status]
+                assert row["金额性质"] == BASIS_ZH[item.basis]
             if item.citation:
-                assert row["quote"] == item.citation.quote
+                assert row["原文"] == item.citation.quote
 
 
 def test_xlsx_export_has_summary_and_detail(client):
-    params = {"city": "tianjin", "as_of": "2022-06-01", **STANDARD, **FIVE_A}
+    params = {"city": "all", "as_of": "2025-06-01", **STANDARD, **FIVE_A}
     response = client.get("/estimate/export.xlsx?" + urlencode(params))
     assert response.status_code == 200
     workbook = load_workbook(io.BytesIO(response.content))
     assert workbook.sheetnames == ["汇总", "明细"]
-    est = estimate({"city": "tianjin", "as_of": "2022-06-01", "achievements": ACHIEVEMENTS})
-    summary = list(workbook["汇总"].values)
-    assert summary[1][0] == "tianjin" and summary[1][3] == est.total_yuan
-    detail = list(workbook["明细"].values)
-    assert len(detail) == 1 + len(est.items)
-    assert detail[1][7] == est.items[0].amount_yuan
+    summary_sheet = workbook["汇总"]
+    summary = list(summary_sheet.values)
+    assert "政策收录截至 2022-12-05" in summary[0][0] and "仅供参考" in summary[0][0]
+    assert summary[1][:5] == ("排序", "城市", "测算日期", "可申请（有效政策，元）", "条款合计（含失效，元）")
+    assert summary_sheet.auto_filter.ref.startswith("A2:")
+    ests = {
+        r.name: estimate({"city": r.id, "as_of": "2025-06-01", "achievements": ACHIEVEMENTS})
+        for r in money_regions()
+    }
+    ranked = [row[1] for row in summary[2:]]
+    key = [(ests[c].total_in_force_yuan <= 0, -ests[c].total_in_force_yuan, -ests[c].total_yuan) for c in ranked]
+    assert key == sorted(key)  # what can be applied for first, then the rest by their old totals
+    assert [row[0] for row in summary[2:]] == list(range(1, len(money_regions()) + 1))
+    for row in summary[2:]:
+        assert row[3] == ests[row[1]].total_in_force_yuan and row[4] == ests[row[1]].total_yuan
+    assert summary_sheet["D3"].number_format == "#,##0"
+    detail_sheet = workbook["明细"]
+    detail = list(detail_sheet.values)
+    assert len(detail) == 2 + 2 * len(money_regions())
+    assert detail[1][0] == "序号" and detail[2][0] == 1
+    amount_column = detail[1].index("条款金额（元）")
+    first_city = ests[detail[2][1]]
+    assert detail[2][amount_column] == first_city.items[0].amount_yuan
+    assert detail_sheet.cell(row=3, column=amount_column + 1).number_format == "#,##0"
+    assert detail_sheet.auto_filter.ref.startswith("A2:")
 
 
 def test_export_with_bad_input_is_422_text(client):
@@ -397,7 +424,8 @@ def test_policy_search_box_shows_hits(client, monkeypatch):
     html = client.get("/policies?q=%E9%A2%86%E8%B7%91%E8%80%85&city=tianjin").text  # 领跑者
     assert "检索“领跑者”" in html
     assert fake_search[-1] == ("领跑者", 8, "tianjin", False)
-    assert html.count('<details class="quote" open>') == 2
+    assert html.count('<article class="hit">') == 2
+    assert "0.90" not in html  # no raw scores
 
 
 def test_policy_search_box_without_retrieval(client, monkeypatch):
