@@ -329,7 +329,10 @@ def test_csv_export_rows_are_the_estimates(client):
         est = estimate({"city": region.id, "as_of": "2022-06-01", "achievements": ACHIEVEMENTS})
         mine = [r for r in rows if r["城市"] == est.city_name]
         assert [r["序号"] for r in mine] == ["1", "2"]
-        assert [r["成果描述"] for r in mine] == ["标准制修订 · 国家标准 · 主导 · 制定", "标准化良好行为企业 · 5A级"]
+        assert [r["成果描述"] for r in mine] == [
+            "标准制修订 · 国家标准 · 主导 · 制定",
+            "标准化良好行为企业 · 5A级",
+        ]
         assert [r["数量"] for r in mine] == ["1", "2"]
         for row, item in zip(mine, est.items, strict=True):
             assert row["条款金额（元）"] == ("" if item.amount_yuan is None else str(item.amount_yuan))
@@ -359,7 +362,9 @@ def test_xlsx_export_has_summary_and_detail(client):
         for r in money_regions()
     }
     ranked = [row[1] for row in summary[2:]]
-    key = [(ests[c].total_in_force_yuan <= 0, -ests[c].total_in_force_yuan, -ests[c].total_yuan) for c in ranked]
+    key = [
+        (ests[c].total_in_force_yuan <= 0, -ests[c].total_in_force_yuan, -ests[c].total_yuan) for c in ranked
+    ]
     assert key == sorted(key)  # what can be applied for first, then the rest by their old totals
     assert [row[0] for row in summary[2:]] == list(range(1, len(money_regions()) + 1))
     for row in summary[2:]:

@@ -52,7 +52,7 @@ def summary(estimate: dict[str, Any]) -> dict[str, Any]:
         "covered": covered,
         "in_force": in_force,
         # the validity of each policy that can no longer (or not yet) be applied under
-        "closed": [i for i in distinct_statuses({"items": not_in_force})],
+        "closed": distinct_statuses(not_in_force),
         "headline_is_status": bool(covered) and not in_force,
     }
 

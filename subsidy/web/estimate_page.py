@@ -138,6 +138,7 @@ def _estimate_context(request: Request) -> dict[str, Any]:
         "estimates": [],
         "error": None,
         "technical": None,
+        "status_code": 200,
         "descriptions": describe_rows(rows),
         "today": dt.date.today().isoformat(),
     }
@@ -145,10 +146,11 @@ def _estimate_context(request: Request) -> dict[str, Any]:
         achievements = rows_to_achievements(rows)
         if achievements and not editing:
             context["estimates"] = rank_cities(run_estimates(city, as_of, achievements))
-        elif submitted:
-            raise UserInputError("achievements", "add at least one achievement row")
+        elif submitted:  # 测算 with no type chosen: a hint on the page, not a failed request
+            context["error"], _ = chinese_message("achievements: add at least one achievement row")
     except UserInputError as err:
         context["error"], context["technical"] = chinese_message(str(err))
+        context["status_code"] = 422
     if context["estimates"]:
         query = canonical_query(city, as_of, rows)
         context["csv_url"] = f"/estimate/export.csv?{query}"
@@ -168,7 +170,7 @@ def canonical_query(city: str, as_of: str, rows: list[dict[str, Any]]) -> str:
 @router.get("/estimate", response_class=HTMLResponse)
 async def estimate_page(request: Request) -> HTMLResponse:
     context = _estimate_context(request)
-    return render("estimate.html", status_code=422 if context["error"] else 200, **context)
+    return render("estimate.html", **context)
 
 
 def _export_estimates(request: Request) -> tuple[list[Any], list[InputRow], str]:

@@ -7,6 +7,7 @@ the document + article link of a citation, and engine notes without internal cod
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -28,9 +29,12 @@ def _get(obj: Any, key: str) -> Any:
 
 
 def distinct_statuses(estimate: Any) -> list[Any]:
-    """The covered items with distinct (status, from, to): one badge per cited validity."""
+    """The covered items with distinct (status, from, to): one badge per cited validity.
+
+    Takes an Estimate (its items) or a list of items."""
     seen, out = set(), []
-    for item in _get(estimate, "items") or []:
+    items = estimate if isinstance(estimate, list) else _get(estimate, "items") or []
+    for item in items:
         if not _get(item, "covered"):
             continue
         key = (_get(item, "policy_status"), _get(item, "effective_from"), _get(item, "effective_to"))
@@ -89,6 +93,7 @@ def environment() -> jinja2.Environment:
     env.filters["basis_short"] = basis_short
     env.filters["citation_url"] = citation_url
     env.globals["data_date"] = data_date
+    env.globals["today"] = lambda: dt.date.today().isoformat()
     env.globals["article_anchor"] = article_anchor
     env.globals["trace_ops"] = TRACE_OPS_ZH
     return env
