@@ -229,15 +229,24 @@ def test_estimate_page_for_one_city_renders_the_estimate(client):
     assert "export.csv?" in html and "export.xlsx?" in html
 
 
-def test_estimate_page_compares_all_cities(client):
-    html = estimate_page(client, city="all", as_of="2022-06-01", **STANDARD).text
+@pytest.mark.parametrize("as_of", ["2022-06-01", "2025-03-01"])
+def test_estimate_page_compares_all_cities(client, as_of):
+    """Ranked by what can be applied for on the date; cities with nothing in force come after, apart.
+
+    (Before issue 13 the rows were ranked by totals that included expired policies.)"""
+    html = estimate_page(client, city="all", as_of=as_of, **STANDARD).text
     rows = re.findall(r'<tr data-city="([a-z-]+)">', html)
     assert sorted(rows) == sorted(r.id for r in money_regions())
-    totals = {
-        r.id: estimate({"city": r.id, "as_of": "2022-06-01", "achievements": ACHIEVEMENTS[:1]}).total_yuan
+    ests = {
+        r.id: estimate({"city": r.id, "as_of": as_of, "achievements": ACHIEVEMENTS[:1]})
         for r in money_regions()
     }
-    assert [totals[c] for c in rows] == sorted(totals.values(), reverse=True)  # best city first
+    key = [
+        (ests[c].total_in_force_yuan <= 0, -ests[c].total_in_force_yuan, -ests[c].total_yuan) for c in rows
+    ]
+    assert key == sorted(key)
+    closed = re.findall(r'<tr data-city="([a-z-]+)">', html.partition('<tbody class="not-in-force">')[2])
+    assert closed == [c for c in rows if ests[c].total_in_force_yuan == 0]
 
 
 def test_estimate_page_shows_what_capped_each_city(client):
@@ -499,3 +508,175 @@ def test_opaque_or_cross_site_form_posts_are_refused(client, headers):
 def test_same_origin_form_posts_pass(client, headers):
     response = client.post("/chat", data={"message": "hi"}, headers=headers, follow_redirects=False)
     assert response.status_code == 303
+
+
+# ---------------------------------------------------------------- issue 13
+def test_same_origin_post_with_an_opaque_origin_passes_when_the_browser_vouches(client):
+    """Chromium may send `Origin: null` on a same-origin form post; Sec-Fetch-Site says where it came from."""
+    headers = {"Origin": "null", "Sec-Fetch-Site": "same-origin"}
+    assert client.post("/chat/new", headers=headers, follow_redirects=False).status_code == 303
+    response = client.post("/chat", data={"message": "hi"}, headers=headers, follow_redirects=False)
+    assert response.status_code == 303
+    assert client.get("/").headers["referrer-policy"] == "strict-origin-when-cross-origin"
+
+
+def test_a_refused_post_is_explained_in_chinese(client):
+    response = client.post("/chat/new", headers={"Origin": "null", "accept": "text/html"})
+    assert response.status_code == 403
+    assert "不是从本站页面提交的" in response.text
+
+
+def test_engine_notes_lose_their_internal_codes():
+    from subsidy.wording import amounts_in_text, plain_words
+
+    assert plain_words("按 level=national 计算；若 level=provincial，适用 第五条（三）") == (
+        "按 级别「国家标准」 计算；若 级别「省地方标准」，适用 第五条（三）"
+    )
+    assert plain_words("该市对专利奖资助的情形是：4. china_patent_gold；4. china_patent_silver。") == (
+        "该市对专利奖资助的情形是：4.。"
+    )
+    assert "type" not in plain_words("请按该标准的制修订（type standard）申请。")
+    assert amounts_in_text("合计1500000 元超过上限 1000000 元") == "合计 150 万元超过上限 100 万元"
+
+
+def test_every_note_on_a_page_is_free_of_internal_codes():
+    """Every city × type the engine can price or refuse: its notes, trace and caps in plain words."""
+    from calculators.achievement_types import achievement_types
+    from knowledge.regions import all_regions
+    from subsidy.wording import plain_words
+
+    code = re.compile(r"\b[a-z]+=[A-Za-z0-9_]+|\b[a-z]+(?:_[a-z0-9]+)+\b")
+    checked = 0
+    for region in all_regions():
+        for spec in achievement_types().values():
+            fields = {f.name: f.values[0] for f in spec.fields if f.default is None and f.values}
+            est = estimate(
+                {"city": region.id, "as_of": "2022-06-01", "achievements": [{"type": spec.name, **fields}]}
+            )
+            texts = [n for i in est.items for n in i.notes] + [s.detail for i in est.items for s in i.trace]
+            for text in texts:
+                assert not code.search(plain_words(text)), (region.id, spec.name, plain_words(text))
+                checked += 1
+    assert checked > 100
+
+
+def test_chat_card_renders_the_answers_comparison_when_it_has_one():
+    from subsidy.web.chat_page import answer_view
+    from subsidy.web.rendering import environment
+
+    est = estimate({"city": "tianjin", "as_of": "2025-03-01", "achievements": ACHIEVEMENTS[:1]})
+    answer = {
+        "answer": "文字",
+        "citations": [],
+        "estimate": est.model_dump(mode="json"),
+        "follow_up": None,
+        "session_id": "s",
+        "verdict": "天津的政策已失效。",
+        "comparison": [
+            {
+                "city": "zhengzhou",
+                "city_name": "郑州市",
+                "total_yuan": 1000000,
+                "basis": "fixed",
+                "policy_status": "in_force",
+                "article": "第四条",
+            },
+            {
+                "city": "tianjin",
+                "city_name": "天津市",
+                "total_yuan": 80000,
+                "basis": "fixed",
+                "policy_status": "expired",
+                "article": "第七条",
+            },
+        ],
+    }
+    turn = {"message": "哪里最多", "answer": answer, "view": answer_view(answer)}
+    html = environment().get_template("_turn.html").render(turn=turn, seq=1)
+    assert '<tr data-city="zhengzhou">' in html and "100 万元" in html
+    assert '<tr data-city="tianjin" class="not-in-force">' in html
+    assert "天津的政策已失效。" in html
+    assert "已于 2024-08-28 失效" in html.split('class="status-headline"')[1].split("</p>")[0]
+    assert 'class="amount"' not in html  # an expired policy does not headline its money
+    assert 'href="/policies/tianjin-subsidy-measures?as_of=2025-03-01#a' in html
+    without = {**answer, "comparison": None, "verdict": None}
+    html = (
+        environment()
+        .get_template("_turn.html")
+        .render(turn={"message": "x", "answer": without, "view": answer_view(without)}, seq=2)
+    )
+    assert "comparison-table" not in html
+
+
+def test_policy_display_titles_are_found_in_the_seeds():
+    """A corrected title is the document's name as the seeds write it elsewhere, verbatim."""
+    from pathlib import Path
+
+    import knowledge
+    from subsidy.web.policies_page import display_data
+
+    seeds = "".join(p.read_text("utf-8") for p in (Path(knowledge.__file__).parent / "seeds").glob("*.txt"))
+    for doc_id, title in display_data()["titles"].items():
+        corpus.document(doc_id)
+        assert title in seeds, title
+    for doc_id in display_data()["kinds"]:
+        corpus.document(doc_id)
+
+
+def test_policies_page_order_and_labels(client):
+    html = client.get("/policies?as_of=2022-06-01").text
+    ids = re.findall(r'<tr data-id="([^"]+)"', html)
+    money = [d.id for d in corpus.load_documents() if d.has_amounts]
+    assert sorted(ids[: len(money)]) == sorted(money)
+    assert ids[-1] == "national-02-state-council-leader-system-meeting"
+    assert "中共中央 国务院关于开展质量提升行动的指导意见" in html and "印《发" not in html
+    assert 'data-status="draft"' in html
+    draft = client.get("/policies/standard-supervision-guidance-draft").text
+    assert "征求意见稿（草案），未正式发布" in draft
+
+
+def test_policy_search_keeps_only_hits_that_share_a_word(client, monkeypatch):
+    import sys
+    import types
+
+    class Hit(dict):
+        def model_dump(self, mode: str = "json") -> dict:
+            return dict(self)
+
+    def search(query, k=5, city=None, include_national=False):
+        base = {"document": "天津", "article": "第七条", "city": "tianjin", "text": "…", "score": 0.5}
+        base |= {"document_id": "tianjin-subsidy-measures", "article_id": "tianjin-subsidy-measures#9"}
+        return [Hit(base, bm25_rank=1, dense_rank=3), Hit(base, bm25_rank=None, dense_rank=1)]
+
+    module = types.ModuleType("knowledge.search")
+    module.search = search  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "knowledge.search", module)
+    html = client.get("/policies?q=x&as_of=2025-01-01").text
+    assert html.count('<article class="hit">') == 1
+    assert 'href="/policies/tianjin-subsidy-measures?as_of=2025-01-01#a' in html
+    assert 'data-status="expired"' in html.split('class="hits"')[1].split("</section>")[0]
+
+    def nothing_shares_a_word(*args, **kwargs):
+        return [Hit({"document": "x", "article": "1", "text": "…", "score": 0.1, "bm25_rank": None})]
+
+    monkeypatch.setattr(module, "search", nothing_shares_a_word)
+    assert "没有找到相关条文" in client.get("/policies?q=x").text
+
+
+def test_error_pages_are_chinese(client):
+    missing = client.get("/nowhere", headers={"accept": "text/html"})
+    assert missing.status_code == 404 and "页面不存在" in missing.text and "Not Found" not in missing.text
+    bad_date = client.get("/policies/tianjin-subsidy-measures?as_of=x", headers={"accept": "text/html"})
+    assert bad_date.status_code == 422 and "日期格式有误" in bad_date.text
+    page = estimate_page(client, city="tianjin", **{"t0": "standard", "f0.standard.level": "national"})
+    assert "第 1 项成果：请选择「角色」" in page.text
+
+
+def test_estimate_form_enter_hits_a_calculate_button_first(client):
+    html = estimate_page(client, city="tianjin", add="1", **STANDARD).text
+    form = html.split('<form id="estimate-form"')[1]
+    first_submit = re.search(r'<button type="submit"([^>]*)>([^<]*)<', form)
+    assert first_submit.group(2) == "测算" and 'name="remove"' not in first_submit.group(1)
+    assert 'aria-label="删除第 1 项成果"' in html and 'aria-label="删除第 2 项成果"' in html
+    empty = estimate_page(client, city="tianjin", t0="")
+    assert empty.status_code == 200 and "请至少选择一项成果类型" in empty.text
