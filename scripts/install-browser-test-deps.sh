@@ -1,5 +1,5 @@
 #!/bin/sh
-# Installs what the real-browser tests (tests/test_browser.py) need:
+# Installs what the real-browser tests (tests/test_browser*.py) need:
 #   - Debian's chromium (no browser download: playwright drives /usr/bin/chromium),
 #   - the playwright Python package into $VENV (default .venv).
 # Never runs `playwright install`. Safe to run repeatedly.

@@ -195,12 +195,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         )
     app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(GuardMiddleware, max_body_bytes=settings.max_body_bytes)  # outermost: sees all
-    try:
-        from subsidy import web_routes
-    except ImportError:  # pages not built yet
-        web_routes = None  # type: ignore[assignment]
-    if web_routes is not None:
-        web_routes.mount(app)
+    from subsidy import web
+
+    web.mount(app)
     return app
 
 

@@ -3,82 +3,21 @@
 A real `subsidy serve` runs on loopback (with the real assistant when it is installed, else
 a stand-in that answers from the same engine). Screenshots go to test-output/browser/.
 Installed by scripts/install-browser-test-deps.sh; skips, saying why, only when chromium
-or the playwright package is genuinely absent.
+or the playwright package is genuinely absent. Phone-sized checks: tests/test_browser_phone.py.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from pathlib import Path
-
-import pytest
 
 from calculators.engine import estimate
 from knowledge import corpus
 from knowledge.regions import money_regions
-from tests.test_load import HAS_ASSISTANT, Server, free_port, shared_index_data_dir
+from tests import browser_support as support
+from tests.browser_support import OUT, choose_row, shot
 
-ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "test-output" / "browser"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-if not CHROMIUM.exists():
-    pytest.skip(
-        "no /usr/bin/chromium (run scripts/install-browser-test-deps.sh: apt-get install chromium)",
-        allow_module_level=True,
-    )
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="playwright not installed (run scripts/install-browser-test-deps.sh)"
-)
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    data_dir = shared_index_data_dir(tmp_path_factory.mktemp("browser") / "data")
-    server = Server(port=free_port(), data_dir=data_dir, fake_assistant=not HAS_ASSISTANT)
-    server.start()
-    yield server
-    server.kill()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    OUT.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser, server):
-    context = browser.new_context(
-        viewport={"width": 1280, "height": 900}, accept_downloads=True, locale="zh-CN"
-    )
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    problems: list[str] = []
-    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda err: problems.append(str(err)))
-    page.problems = problems  # type: ignore[attr-defined]
-    page.base = server.base  # type: ignore[attr-defined]
-    yield page
-    context.close()
-    assert problems == [], problems  # no CSP violation, no script error
-
-
-def shot(page, name: str) -> None:
-    page.screenshot(path=str(OUT / f"{name}.png"), full_page=True)
+server, browser, page = support.server, support.browser, support.page  # the shared fixtures
 
 
 # ---------------------------------------------------------------- chat
@@ -134,14 +73,6 @@ def test_script_in_a_message_is_shown_not_run(page):
 
 
 # ---------------------------------------------------------------- estimate
-def choose_row(row, type_name: str, **fields: str) -> None:
-    row.locator("select.type-select").select_option(type_name)
-    for name, value in fields.items():
-        select = row.locator(f'fieldset[data-type="{type_name}"] select[data-field="{name}"]')
-        assert select.is_visible(), f"{type_name}.{name} hidden"
-        select.select_option(value)
-
-
 def test_estimate_compare_all_cities_and_download_the_csv(page):
     page.goto(page.base + "/estimate")
     page.select_option("#city", "all")
@@ -169,7 +100,10 @@ def test_estimate_compare_all_cities_and_download_the_csv(page):
         r.id: estimate({"city": r.id, "as_of": "2022-06-01", "achievements": achievements})
         for r in money_regions()
     }
-    best = max(expected.values(), key=lambda e: e.total_yuan)
+    # what can be applied for on the date first, by that amount
+    best = min(
+        expected.values(), key=lambda e: (e.total_in_force_yuan <= 0, -e.total_in_force_yuan, -e.total_yuan)
+    )
     first_row = table.locator("tbody tr").first
     assert first_row.get_attribute("data-city") == best.city
     shot(page, "estimate-compare")
@@ -182,12 +116,13 @@ def test_estimate_compare_all_cities_and_download_the_csv(page):
     download.save_as(str(target))
     rows_csv = list(csv.DictReader(io.StringIO(target.read_bytes().decode("utf-8-sig"))))
     assert len(rows_csv) == 2 * len(money_regions())
+    by_name = {e.city_name: e for e in expected.values()}
     for row in rows_csv:
-        est = expected[row["city"]]
-        item = est.items[int(row["input_index"])]
-        assert row["type"] == item.type
-        assert row["amount_yuan"] == ("" if item.amount_yuan is None else str(item.amount_yuan))
-        assert row["city_total_yuan"] == str(est.total_yuan)
+        est = by_name[row["城市"]]
+        item = est.items[int(row["序号"]) - 1]
+        assert row["资助事项"] == item.label
+        assert row["条款金额（元）"] == ("" if item.amount_yuan is None else str(item.amount_yuan))
+        assert row["该城市条款合计（元）"] == str(est.total_yuan)
 
     with page.expect_download() as xlsx_info:
         page.click("#export-xlsx")
@@ -205,6 +140,7 @@ def test_one_city_trace_and_print_report(page):
     amount = page.locator(".results .amount")
     amount.wait_for()
     assert amount.inner_text().strip() == "8 万元"
+    assert page.url.endswith("#results")
     # only the chosen type's fields travelled
     assert "f0.good_behavior" not in page.url and "f0.standard.level=national" in page.url
     details = page.locator(".item-details").first

@@ -33,10 +33,10 @@ def test_yuan_and_money():
 
 def test_both_template_environments_use_it():
     from assistant import answers
-    from subsidy import web_routes
+    from subsidy.web import rendering
 
     text = answers.environment().from_string("{{ 80000 | money }} {{ 15000 | wan }}").render()
     assert text == "8万元（80,000元） 1.5万元"
-    html = web_routes.environment().from_string("{{ 80000 | wan }}（{{ 80000 | yuan }}）").render()
+    html = rendering.environment().from_string("{{ 80000 | wan }}（{{ 80000 | yuan }}）").render()
     assert html == "8 万元（80,000 元）"
-    assert web_routes.environment().autoescape and not answers.environment().autoescape
+    assert rendering.environment().autoescape and not answers.environment().autoescape

@@ -13,6 +13,7 @@ import pytest
 from openpyxl import load_workbook
 
 from calculators.engine import estimate
+from calculators.models import BASIS_ZH, STATUS_ZH
 from knowledge import corpus
 from knowledge.regions import money_regions
 from tests.test_api import install_fake_assistant, install_fake_search, make_client
@@ -228,15 +229,24 @@ def test_estimate_page_for_one_city_renders_the_estimate(client):
     assert "export.csv?" in html and "export.xlsx?" in html
 
 
-def test_estimate_page_compares_all_cities(client):
-    html = estimate_page(client, city="all", as_of="2022-06-01", **STANDARD).text
+@pytest.mark.parametrize("as_of", ["2022-06-01", "2025-03-01"])
+def test_estimate_page_compares_all_cities(client, as_of):
+    """Ranked by what can be applied for on the date; cities with nothing in force come after, apart.
+
+    (Before issue 13 the rows were ranked by totals that included expired policies.)"""
+    html = estimate_page(client, city="all", as_of=as_of, **STANDARD).text
     rows = re.findall(r'<tr data-city="([a-z-]+)">', html)
     assert sorted(rows) == sorted(r.id for r in money_regions())
-    totals = {
-        r.id: estimate({"city": r.id, "as_of": "2022-06-01", "achievements": ACHIEVEMENTS[:1]}).total_yuan
+    ests = {
+        r.id: estimate({"city": r.id, "as_of": as_of, "achievements": ACHIEVEMENTS[:1]})
         for r in money_regions()
     }
-    assert [totals[c] for c in rows] == sorted(totals.values(), reverse=True)  # best city first
+    key = [
+        (ests[c].total_in_force_yuan <= 0, -ests[c].total_in_force_yuan, -ests[c].total_yuan) for c in rows
+    ]
+    assert key == sorted(key)
+    closed = re.findall(r'<tr data-city="([a-z-]+)">', html.partition('<tbody class="not-in-force">')[2])
+    assert closed == [c for c in rows if ests[c].total_in_force_yuan == 0]
 
 
 def test_estimate_page_shows_what_capped_each_city(client):
@@ -316,6 +326,7 @@ def test_estimate_page_unknown_city(client):
 
 
 def test_csv_export_rows_are_the_estimates(client):
+    """Chinese headers and values as in the XLSX; the consultant's rows with their counts, numbered from 1."""
     params = {"city": "all", "as_of": "2022-06-01", **STANDARD, **FIVE_A}
     response = client.get("/estimate/export.csv?" + urlencode(params))
     assert response.status_code == 200
@@ -325,28 +336,58 @@ def test_csv_export_rows_are_the_estimates(client):
     assert len(rows) == 2 * len(money_regions())
     for region in money_regions():
         est = estimate({"city": region.id, "as_of": "2022-06-01", "achievements": ACHIEVEMENTS})
-        mine = [r for r in rows if r["city"] == region.id]
-        assert [r["input_index"] for r in mine] == ["0", "1"]
+        mine = [r for r in rows if r["城市"] == est.city_name]
+        assert [r["序号"] for r in mine] == ["1", "2"]
+        assert [r["成果描述"] for r in mine] == [
+            "标准制修订 · 国家标准 · 主导 · 制定",
+            "标准化良好行为企业 · 5A级",
+        ]
+        assert [r["数量"] for r in mine] == ["1", "2"]
         for row, item in zip(mine, est.items, strict=True):
-            assert row["amount_yuan"] == ("" if item.amount_yuan is None else str(item.amount_yuan))
-            assert row["covered"] == str(item.covered)
-            assert row["city_total_yuan"] == str(est.total_yuan)
+            assert row["条款金额（元）"] == ("" if item.amount_yuan is None else str(item.amount_yuan))
+            assert row["有资助条款"] == ("是" if item.covered else "否")
+            assert row["该城市条款合计（元）"] == str(est.total_yuan)
+            assert row["该城市可申请（元）"] == str(est.total_in_force_yuan)
+            if item.covered:
+                assert row["政策状态"] == STATUS_ZH[item.policy_status]
+                assert row["金额性质"] == BASIS_ZH[item.basis]
             if item.citation:
-                assert row["quote"] == item.citation.quote
+                assert row["原文"] == item.citation.quote
 
 
 def test_xlsx_export_has_summary_and_detail(client):
-    params = {"city": "tianjin", "as_of": "2022-06-01", **STANDARD, **FIVE_A}
+    params = {"city": "all", "as_of": "2025-06-01", **STANDARD, **FIVE_A}
     response = client.get("/estimate/export.xlsx?" + urlencode(params))
     assert response.status_code == 200
     workbook = load_workbook(io.BytesIO(response.content))
     assert workbook.sheetnames == ["汇总", "明细"]
-    est = estimate({"city": "tianjin", "as_of": "2022-06-01", "achievements": ACHIEVEMENTS})
-    summary = list(workbook["汇总"].values)
-    assert summary[1][0] == "tianjin" and summary[1][3] == est.total_yuan
-    detail = list(workbook["明细"].values)
-    assert len(detail) == 1 + len(est.items)
-    assert detail[1][7] == est.items[0].amount_yuan
+    summary_sheet = workbook["汇总"]
+    summary = list(summary_sheet.values)
+    assert "政策收录截至 2022-12-05" in summary[0][0] and "仅供参考" in summary[0][0]
+    assert summary[1][:5] == ("排序", "城市", "测算日期", "可申请（有效政策，元）", "条款合计（含失效，元）")
+    assert summary_sheet.auto_filter.ref.startswith("A2:")
+    ests = {
+        r.name: estimate({"city": r.id, "as_of": "2025-06-01", "achievements": ACHIEVEMENTS})
+        for r in money_regions()
+    }
+    ranked = [row[1] for row in summary[2:]]
+    key = [
+        (ests[c].total_in_force_yuan <= 0, -ests[c].total_in_force_yuan, -ests[c].total_yuan) for c in ranked
+    ]
+    assert key == sorted(key)  # what can be applied for first, then the rest by their old totals
+    assert [row[0] for row in summary[2:]] == list(range(1, len(money_regions()) + 1))
+    for row in summary[2:]:
+        assert row[3] == ests[row[1]].total_in_force_yuan and row[4] == ests[row[1]].total_yuan
+    assert summary_sheet["D3"].number_format == "#,##0"
+    detail_sheet = workbook["明细"]
+    detail = list(detail_sheet.values)
+    assert len(detail) == 2 + 2 * len(money_regions())
+    assert detail[1][0] == "序号" and detail[2][0] == 1
+    amount_column = detail[1].index("条款金额（元）")
+    first_city = ests[detail[2][1]]
+    assert detail[2][amount_column] == first_city.items[0].amount_yuan
+    assert detail_sheet.cell(row=3, column=amount_column + 1).number_format == "#,##0"
+    assert detail_sheet.auto_filter.ref.startswith("A2:")
 
 
 def test_export_with_bad_input_is_422_text(client):
@@ -397,7 +438,8 @@ def test_policy_search_box_shows_hits(client, monkeypatch):
     html = client.get("/policies?q=%E9%A2%86%E8%B7%91%E8%80%85&city=tianjin").text  # 领跑者
     assert "检索“领跑者”" in html
     assert fake_search[-1] == ("领跑者", 8, "tianjin", False)
-    assert html.count('<details class="quote" open>') == 2
+    assert html.count('<article class="hit">') == 2
+    assert "0.90" not in html  # no raw scores
 
 
 def test_policy_search_box_without_retrieval(client, monkeypatch):
@@ -466,3 +508,175 @@ def test_opaque_or_cross_site_form_posts_are_refused(client, headers):
 def test_same_origin_form_posts_pass(client, headers):
     response = client.post("/chat", data={"message": "hi"}, headers=headers, follow_redirects=False)
     assert response.status_code == 303
+
+
+# ---------------------------------------------------------------- issue 13
+def test_same_origin_post_with_an_opaque_origin_passes_when_the_browser_vouches(client):
+    """Chromium may send `Origin: null` on a same-origin form post; Sec-Fetch-Site says where it came from."""
+    headers = {"Origin": "null", "Sec-Fetch-Site": "same-origin"}
+    assert client.post("/chat/new", headers=headers, follow_redirects=False).status_code == 303
+    response = client.post("/chat", data={"message": "hi"}, headers=headers, follow_redirects=False)
+    assert response.status_code == 303
+    assert client.get("/").headers["referrer-policy"] == "strict-origin-when-cross-origin"
+
+
+def test_a_refused_post_is_explained_in_chinese(client):
+    response = client.post("/chat/new", headers={"Origin": "null", "accept": "text/html"})
+    assert response.status_code == 403
+    assert "不是从本站页面提交的" in response.text
+
+
+def test_engine_notes_lose_their_internal_codes():
+    from subsidy.wording import amounts_in_text, plain_words
+
+    assert plain_words("按 level=national 计算；若 level=provincial，适用 第五条（三）") == (
+        "按 级别「国家标准」 计算；若 级别「省地方标准」，适用 第五条（三）"
+    )
+    assert plain_words("该市对专利奖资助的情形是：4. china_patent_gold；4. china_patent_silver。") == (
+        "该市对专利奖资助的情形是：4.。"
+    )
+    assert "type" not in plain_words("请按该标准的制修订（type standard）申请。")
+    assert amounts_in_text("合计1500000 元超过上限 1000000 元") == "合计 150 万元超过上限 100 万元"
+
+
+def test_every_note_on_a_page_is_free_of_internal_codes():
+    """Every city × type the engine can price or refuse: its notes, trace and caps in plain words."""
+    from calculators.achievement_types import achievement_types
+    from knowledge.regions import all_regions
+    from subsidy.wording import plain_words
+
+    code = re.compile(r"\b[a-z]+=[A-Za-z0-9_]+|\b[a-z]+(?:_[a-z0-9]+)+\b")
+    checked = 0
+    for region in all_regions():
+        for spec in achievement_types().values():
+            fields = {f.name: f.values[0] for f in spec.fields if f.default is None and f.values}
+            est = estimate(
+                {"city": region.id, "as_of": "2022-06-01", "achievements": [{"type": spec.name, **fields}]}
+            )
+            texts = [n for i in est.items for n in i.notes] + [s.detail for i in est.items for s in i.trace]
+            for text in texts:
+                assert not code.search(plain_words(text)), (region.id, spec.name, plain_words(text))
+                checked += 1
+    assert checked > 100
+
+
+def test_chat_card_renders_the_answers_comparison_when_it_has_one():
+    from subsidy.web.chat_page import answer_view
+    from subsidy.web.rendering import environment
+
+    est = estimate({"city": "tianjin", "as_of": "2025-03-01", "achievements": ACHIEVEMENTS[:1]})
+    answer = {
+        "answer": "文字",
+        "citations": [],
+        "estimate": est.model_dump(mode="json"),
+        "follow_up": None,
+        "session_id": "s",
+        "verdict": "天津的政策已失效。",
+        "comparison": [
+            {
+                "city": "zhengzhou",
+                "city_name": "郑州市",
+                "total_yuan": 1000000,
+                "basis": "fixed",
+                "policy_status": "in_force",
+                "article": "第四条",
+            },
+            {
+                "city": "tianjin",
+                "city_name": "天津市",
+                "total_yuan": 80000,
+                "basis": "fixed",
+                "policy_status": "expired",
+                "article": "第七条",
+            },
+        ],
+    }
+    turn = {"message": "哪里最多", "answer": answer, "view": answer_view(answer)}
+    html = environment().get_template("_turn.html").render(turn=turn, seq=1)
+    assert '<tr data-city="zhengzhou">' in html and "100 万元" in html
+    assert '<tr data-city="tianjin" class="not-in-force">' in html
+    assert "天津的政策已失效。" in html
+    assert "已于 2024-08-28 失效" in html.split('class="status-headline"')[1].split("</p>")[0]
+    assert 'class="amount"' not in html  # an expired policy does not headline its money
+    assert 'href="/policies/tianjin-subsidy-measures?as_of=2025-03-01#a' in html
+    without = {**answer, "comparison": None, "verdict": None}
+    html = (
+        environment()
+        .get_template("_turn.html")
+        .render(turn={"message": "x", "answer": without, "view": answer_view(without)}, seq=2)
+    )
+    assert "comparison-table" not in html
+
+
+def test_policy_display_titles_are_found_in_the_seeds():
+    """A corrected title is the document's name as the seeds write it elsewhere, verbatim."""
+    from pathlib import Path
+
+    import knowledge
+    from subsidy.web.policies_page import display_data
+
+    seeds = "".join(p.read_text("utf-8") for p in (Path(knowledge.__file__).parent / "seeds").glob("*.txt"))
+    for doc_id, title in display_data()["titles"].items():
+        corpus.document(doc_id)
+        assert title in seeds, title
+    for doc_id in display_data()["kinds"]:
+        corpus.document(doc_id)
+
+
+def test_policies_page_order_and_labels(client):
+    html = client.get("/policies?as_of=2022-06-01").text
+    ids = re.findall(r'<tr data-id="([^"]+)"', html)
+    money = [d.id for d in corpus.load_documents() if d.has_amounts]
+    assert sorted(ids[: len(money)]) == sorted(money)
+    assert ids[-1] == "national-02-state-council-leader-system-meeting"
+    assert "中共中央 国务院关于开展质量提升行动的指导意见" in html and "印《发" not in html
+    assert 'data-status="draft"' in html
+    draft = client.get("/policies/standard-supervision-guidance-draft").text
+    assert "征求意见稿（草案），未正式发布" in draft
+
+
+def test_policy_search_keeps_only_hits_that_share_a_word(client, monkeypatch):
+    import sys
+    import types
+
+    class Hit(dict):
+        def model_dump(self, mode: str = "json") -> dict:
+            return dict(self)
+
+    def search(query, k=5, city=None, include_national=False):
+        base = {"document": "天津", "article": "第七条", "city": "tianjin", "text": "…", "score": 0.5}
+        base |= {"document_id": "tianjin-subsidy-measures", "article_id": "tianjin-subsidy-measures#9"}
+        return [Hit(base, bm25_rank=1, dense_rank=3), Hit(base, bm25_rank=None, dense_rank=1)]
+
+    module = types.ModuleType("knowledge.search")
+    module.search = search  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "knowledge.search", module)
+    html = client.get("/policies?q=x&as_of=2025-01-01").text
+    assert html.count('<article class="hit">') == 1
+    assert 'href="/policies/tianjin-subsidy-measures?as_of=2025-01-01#a' in html
+    assert 'data-status="expired"' in html.split('class="hits"')[1].split("</section>")[0]
+
+    def nothing_shares_a_word(*args, **kwargs):
+        return [Hit({"document": "x", "article": "1", "text": "…", "score": 0.1, "bm25_rank": None})]
+
+    monkeypatch.setattr(module, "search", nothing_shares_a_word)
+    assert "没有找到相关条文" in client.get("/policies?q=x").text
+
+
+def test_error_pages_are_chinese(client):
+    missing = client.get("/nowhere", headers={"accept": "text/html"})
+    assert missing.status_code == 404 and "页面不存在" in missing.text and "Not Found" not in missing.text
+    bad_date = client.get("/policies/tianjin-subsidy-measures?as_of=x", headers={"accept": "text/html"})
+    assert bad_date.status_code == 422 and "日期格式有误" in bad_date.text
+    page = estimate_page(client, city="tianjin", **{"t0": "standard", "f0.standard.level": "national"})
+    assert "第 1 项成果：请选择「角色」" in page.text
+
+
+def test_estimate_form_enter_hits_a_calculate_button_first(client):
+    html = estimate_page(client, city="tianjin", add="1", **STANDARD).text
+    form = html.split('<form id="estimate-form"')[1]
+    first_submit = re.search(r'<button type="submit"([^>]*)>([^<]*)<', form)
+    assert first_submit.group(2) == "测算" and 'name="remove"' not in first_submit.group(1)
+    assert 'aria-label="删除第 1 项成果"' in html and 'aria-label="删除第 2 项成果"' in html
+    empty = estimate_page(client, city="tianjin", t0="")
+    assert empty.status_code == 200 and "请至少选择一项成果类型" in empty.text

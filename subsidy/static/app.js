@@ -8,7 +8,10 @@ function renumberRows(container) {
       el.name = el.name.replace(/^([tnf])(\d+|__i__)/, "$1" + index);
     });
     var remove = row.querySelector("button.remove-row");
-    if (remove) { remove.value = String(index); }
+    if (remove) {
+      remove.value = String(index);
+      remove.setAttribute("aria-label", "删除第 " + (index + 1) + " 项成果");
+    }
   });
 }
 
@@ -69,6 +72,11 @@ function setupPrint() {
   });
 }
 
+// Enter sends, Shift+Enter is a new line; Enter that picks an IME candidate (拼音) does not send.
+function isSendKey(event) {
+  return event.key === "Enter" && !event.shiftKey && !event.isComposing && event.keyCode !== 229;
+}
+
 function setupChat() {
   var form = document.getElementById("chat-form");
   if (!form || !window.fetch) { return; }
@@ -76,11 +84,19 @@ function setupChat() {
   var errorBox = document.getElementById("chat-error");
   var textarea = document.getElementById("message");
   var send = document.getElementById("send");
+  var examples = document.getElementById("examples");
   textarea.addEventListener("keydown", function (event) {
-    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+    if (isSendKey(event)) {
       event.preventDefault();
-      form.requestSubmit();
+      if (!send.disabled) { form.requestSubmit(); }
     }
+  });
+  document.querySelectorAll("form.chip-form").forEach(function (chip) {
+    chip.addEventListener("submit", function (event) {
+      event.preventDefault();
+      textarea.value = chip.querySelector("input[name=message]").value;
+      form.requestSubmit();
+    });
   });
   form.addEventListener("submit", function (event) {
     event.preventDefault();
@@ -112,8 +128,10 @@ function setupChat() {
       if (result.ok) {
         conversation.insertAdjacentHTML("beforeend", result.html);
         textarea.value = "";
+        if (examples) { examples.hidden = true; }
         var last = conversation.lastElementChild;
-        if (last) { last.scrollIntoView({ block: "start", behavior: "smooth" }); }
+        // the answer's top in view (not the input box below it)
+        if (last) { last.scrollIntoView({ block: "start" }); }
       } else {
         var holder = document.createElement("div");
         holder.innerHTML = result.html;
@@ -126,7 +144,7 @@ function setupChat() {
       errorBox.hidden = false;
     }).finally(function () {
       send.disabled = false;
-      textarea.focus();
+      textarea.focus({ preventScroll: true });
     });
   });
 }
