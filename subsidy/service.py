@@ -24,7 +24,6 @@ from subsidy.errors import UserInputError
 from subsidy.security import (
     GuardMiddleware,
     HeadAsGetMiddleware,
-    RateLimiter,
     ServiceSettings,
     error_body,
     load_service_settings,
@@ -107,12 +106,27 @@ def data_dir_problem(path: Path | None = None) -> str | None:
     return storage_problem(path)
 
 
+def database_problem() -> str | None:
+    """Why the database of SUBSIDY_DATABASE_URL cannot hold the conversations, or None (also when
+    it is unset). Its schema is created or migrated on the first call of a process."""
+    from assistant.sessions import database_problem as sessions_database_problem
+
+    return sessions_database_problem()
+
+
+def database_unusable_detail(problem: str) -> str:
+    return f"the server's session database (SUBSIDY_DATABASE_URL) {problem}"
+
+
 def require_usable_data_dir() -> None:
     """One line from the CLI instead of a server that loses every conversation."""
     path = data_dir()
     problem = data_dir_problem(path)
     if problem:
         raise UserInputError("SUBSIDY_DATA_DIR", f"{path}: {problem}; point it at a writable directory")
+    from assistant.sessions import check_writable
+
+    check_writable()  # SUBSIDY_DATABASE_URL: reachable, schema migrated, before any worker starts
 
 
 def data_dir_unusable_detail(problem: str) -> str:
@@ -173,7 +187,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         lifespan=_lifespan,
     )
     app.state.settings = settings
-    app.state.chat_limiter = RateLimiter(settings.chat_rate_limit, settings.chat_rate_seconds)
+    from subsidy.shared_rate_limit import chat_limiter
+
+    app.state.chat_limiter = chat_limiter(settings.chat_rate_limit, settings.chat_rate_seconds)
     install_error_handlers(app)
     app.include_router(api_routes.router)
 
