@@ -24,8 +24,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_turns_states_and_history_round_trip(session_store: str) -> None:
     assert sessions.load_state("a") is None
-    sessions.save_turn("a", SessionState(city="tianjin", turns=1), "我们在天津", "请问是哪一类成果？", "哪一类？")
-    sessions.save_turn("a", SessionState(city="tianjin", turns=2), "主导制定国标", "可获 8 万元。", None, {"k": 1})
+    sessions.save_turn(
+        "a", SessionState(city="tianjin", turns=1), "我们在天津", "请问是哪一类成果？", "哪一类？"
+    )
+    sessions.save_turn(
+        "a", SessionState(city="tianjin", turns=2), "主导制定国标", "可获 8 万元。", None, {"k": 1}
+    )
     sessions.save_turn("b", SessionState(city="weihai", turns=1), "威海", "好的。", None)
     assert sessions.load_state("a") == SessionState(city="tianjin", turns=2)
     assert [(t["n"], t["message"], t["event"]) for t in sessions.history("a")] == [
@@ -58,7 +62,9 @@ def test_several_processes_start_on_an_empty_database_together(session_store: st
     """Instances starting at once: one migrates, the others find it done (no duplicate steps)."""
     code = "from assistant import sessions; sessions.check_writable(); print('ok')"
     procs = [
-        subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        subprocess.Popen(
+            [sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
         for _ in range(3)
     ]
     outputs = [proc.communicate(timeout=120) for proc in procs]
@@ -123,7 +129,9 @@ def test_concurrent_turns_on_one_conversation_are_serialised(session_store: str)
     threads = [threading.Thread(target=one_turn, args=("busy", f"t{i}", 0.02)) for i in range(8)]
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", TURNS_FROM_A_PROCESS, "busy", "6", str(n)], cwd=ROOT, stderr=subprocess.PIPE
+            [sys.executable, "-c", TURNS_FROM_A_PROCESS, "busy", "6", str(n)],
+            cwd=ROOT,
+            stderr=subprocess.PIPE,
         )
         for n in range(2)
     ]
@@ -153,7 +161,10 @@ with sessions.turn_lock(sys.argv[1]):
 
 def test_a_turn_killed_mid_way_lets_go_of_its_conversation(session_store: str) -> None:
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_AND_WAIT, "crash"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        [sys.executable, "-c", HOLD_AND_WAIT, "crash"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline() == b"held\n"
@@ -224,8 +235,7 @@ def test_an_unreachable_database_is_one_line_naming_the_variable(monkeypatch, tm
         with pytest.raises(UserInputError, match="SUBSIDY_DATABASE_URL: .*127.0.0.1") as raised:
             sessions.check_writable()
         assert "s3cret" not in str(raised.value)
-        with pytest.raises(sessions.StoreUnavailable):
-            with sessions.turn_lock("x"):
-                pass
+        with pytest.raises(sessions.StoreUnavailable), sessions.turn_lock("x"):
+            pass
     finally:
         store.forget_engines()
