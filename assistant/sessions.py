@@ -227,6 +227,7 @@ def _sqlite_turn_file_lock(session_id: str, url: str) -> FileLock:
         timeout=TURN_LOCK_TIMEOUT_SECONDS,
         poll_interval=0.01,
         thread_local=False,
+        preserve_lock_file=True,  # at most SQLITE_TURN_LOCK_STRIPES small files, reused
     )
 
 
