@@ -283,6 +283,17 @@ async def api_estimate(payload: Any = Body(...)) -> Response:
     return json_response(estimates_json(result))
 
 
+def require_database(what: str) -> None:
+    """503 when SUBSIDY_DATABASE_URL names a database this instance cannot use (checked before
+    the turn: a turn answered and then not stored would be a conversation silently lost)."""
+    from subsidy.service import database_problem, database_unusable_detail
+
+    problem = database_problem()
+    if problem:
+        log.error("%s unavailable: SUBSIDY_DATABASE_URL %s", what, problem)
+        raise ServiceError(503, f"{what} is not available: {database_unusable_detail(problem)}")
+
+
 # ---------------------------------------------------------------- chat
 def chat_turn_function() -> Callable[..., Any]:
     """The assistant's `chat_turn`, imported on first use (it loads the retrieval index)."""
@@ -312,6 +323,7 @@ async def run_chat_turn(request: Request, message: str, session_id: str | None, 
     chat_turn = chat_turn_function()
     # the conversation lives there: without it every turn would be answered and then forgotten
     await run_in_threadpool(require_data_dir, "the chat")
+    await run_in_threadpool(require_database, "the chat")
     return await run_in_threadpool(one_turn_at_a_time, chat_turn, message, session_id, as_of or None)
 
 
