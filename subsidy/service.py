@@ -41,7 +41,8 @@ naming the culprit (a body that is not UTF-8 JSON names `body`); 415 for a POST 
 Content-Type is not JSON (`field`: `content-type`); 413 for bodies above the limit; 429 when
 a client sends chat turns too fast; 401 when the server sets `SUBSIDY_API_KEY` and the
 `X-API-Key` header is missing or wrong; 503 when the server cannot serve the request (e.g. its
-data directory `SUBSIDY_DATA_DIR` is unusable: `/healthz` then says so too). Every GET route
+data directory `SUBSIDY_DATA_DIR` or its database `SUBSIDY_DATABASE_URL` is unusable: `/healthz`
+then says so too). Every GET route
 also answers HEAD."""
 
 
@@ -221,7 +222,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
 
 
 def serve(host: str, port: int, workers: int = 1) -> None:
-    """Run uvicorn; with workers > 1 each process builds its own app (sessions live in SQLite)."""
+    """Run uvicorn; with workers > 1 each process builds its own app (sessions live in the store:
+    SQLite in the data directory, or SUBSIDY_DATABASE_URL)."""
     import uvicorn
 
     load_service_settings()  # a bad SUBSIDY_* variable is one line from the CLI, not a worker crash
