@@ -125,9 +125,11 @@ def require_usable_data_dir() -> None:
     problem = data_dir_problem(path)
     if problem:
         raise UserInputError("SUBSIDY_DATA_DIR", f"{path}: {problem}; point it at a writable directory")
+    from assistant import store
     from assistant.sessions import check_writable
 
     check_writable()  # SUBSIDY_DATABASE_URL: reachable, schema migrated, before any worker starts
+    store.forget_engines()  # the workers open their own connections
 
 
 def data_dir_unusable_detail(problem: str) -> str:
