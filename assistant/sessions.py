@@ -145,10 +145,13 @@ class _HeldTurn:
     session_id: str
     url: str
     # PostgreSQL: the turn's transaction, which holds the conversation's advisory lock
-    conn: Connection | None
+    conn: Connection | None = None
+    # SQLite: the lock file (one per stripe of ids) this turn holds
+    lock_file: Path | None = None
 
 
-_held: ContextVar[_HeldTurn | None] = ContextVar("subsidy_held_turn", default=None)
+# the turns this thread of work holds, innermost last (a turn that stores under a new id holds two)
+_held: ContextVar[tuple[_HeldTurn, ...]] = ContextVar("subsidy_held_turns", default=())
 
 
 @contextmanager
@@ -159,38 +162,49 @@ def turn_lock(session_id: str | None) -> Iterator[None]:
 
     PostgreSQL: a transaction-scoped advisory lock on the session id, in a connection the turn
     keeps (its reads and writes run there; the lock goes with the commit, or with the connection
-    if the process dies). SQLite: a file lock beside the database file (released by the OS if
-    the process dies). StoreUnavailable when the store cannot be reached or the wait is too long.
-    Without a session id (a new conversation) there is nothing to wait for.
+    if the process dies). SQLite: a file lock beside the database file, one per stripe of ids
+    (released by the OS if the process dies). StoreUnavailable when the store cannot be reached
+    or the wait is too long. Without a session id (a new conversation) there is nothing to wait
+    for; a conversation this thread of work already holds is not locked twice.
     """
     held = _held.get()
-    if not session_id or (held is not None and held.session_id == session_id):
+    if not session_id or _turn_held(session_id) is not None:
         yield
         return
     url = database_url()
     if store.is_postgresql(url):
         with _postgresql_turn(session_id, url) as conn:
-            token = _held.set(_HeldTurn(session_id, url, conn))
+            token = _held.set((*held, _HeldTurn(session_id, url, conn=conn)))
             try:
                 yield
             finally:
                 _held.reset(token)
         return
-    lock = _sqlite_turn_file_lock(session_id, url)
-    try:
-        lock.acquire()
-    except FileLockTimeout:
-        raise StoreUnavailable(
-            f"session {session_id} stayed busy for {TURN_LOCK_TIMEOUT_SECONDS} s"
-        ) from None
-    except OSError as err:
-        raise StoreUnavailable(f"cannot lock session {session_id} ({err.strerror or err})") from None
-    token = _held.set(_HeldTurn(session_id, url, None))
+    path = _sqlite_turn_lock_file(session_id, url)
+    lock = None
+    if all(turn.lock_file != path for turn in held):  # another id of the same stripe: held already
+        lock = FileLock(
+            path,
+            timeout=TURN_LOCK_TIMEOUT_SECONDS,
+            poll_interval=0.01,
+            thread_local=False,
+            preserve_lock_file=True,  # at most SQLITE_TURN_LOCK_STRIPES small files, reused
+        )
+        try:
+            lock.acquire()
+        except FileLockTimeout:
+            raise StoreUnavailable(
+                f"session {session_id} stayed busy for {TURN_LOCK_TIMEOUT_SECONDS} s"
+            ) from None
+        except OSError as err:
+            raise StoreUnavailable(f"cannot lock session {session_id} ({err.strerror or err})") from None
+    token = _held.set((*held, _HeldTurn(session_id, url, lock_file=path)))
     try:
         yield
     finally:
         _held.reset(token)
-        lock.release()
+        if lock is not None:
+            lock.release()
 
 
 @contextmanager
@@ -217,23 +231,16 @@ def _reason(err: Exception) -> str:
     return type(getattr(err, "orig", None) or err).__name__
 
 
-def _sqlite_turn_file_lock(session_id: str, url: str) -> FileLock:
+def _sqlite_turn_lock_file(session_id: str, url: str) -> Path:
     database = make_url(url).database or ""
     stripe = int.from_bytes(hashlib.blake2b(session_id.encode("utf-8"), digest_size=4).digest())
     folder = Path(f"{database}-turn-locks")
     folder.mkdir(parents=True, exist_ok=True)
-    return FileLock(
-        folder / f"{stripe % SQLITE_TURN_LOCK_STRIPES:03d}.lock",
-        timeout=TURN_LOCK_TIMEOUT_SECONDS,
-        poll_interval=0.01,
-        thread_local=False,
-        preserve_lock_file=True,  # at most SQLITE_TURN_LOCK_STRIPES small files, reused
-    )
+    return folder / f"{stripe % SQLITE_TURN_LOCK_STRIPES:03d}.lock"
 
 
 def _turn_held(session_id: str) -> _HeldTurn | None:
-    held = _held.get()
-    return held if held is not None and held.session_id == session_id else None
+    return next((turn for turn in _held.get() if turn.session_id == session_id), None)
 
 
 def _now() -> str:

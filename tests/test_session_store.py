@@ -150,6 +150,25 @@ def test_concurrent_turns_on_one_conversation_are_serialised(session_store: str)
     assert [t["message"] for t in turns] == state.city_candidates  # stored in the order they ran
 
 
+def test_a_turn_that_stores_under_a_new_id_does_not_wait_for_itself(session_store: str) -> None:
+    """A turn holding one id that stores its answer under another (a new conversation issued
+    mid-turn): with SQLite, even an id whose lock file is the one already held."""
+    other = "fresh"
+    if not store.is_postgresql(session_store):
+        given = sessions._sqlite_turn_lock_file("given", session_store)
+        other = next(
+            f"n{i}"
+            for i in range(100_000)
+            if sessions._sqlite_turn_lock_file(f"n{i}", session_store) == given
+        )
+    started = time.perf_counter()
+    with sessions.turn_lock("given"):
+        assert sessions.load_state("given") is None
+        sessions.save_turn(other, SessionState(turns=1), "你好", "您好。", None)
+    assert time.perf_counter() - started < 5
+    assert [t["message"] for t in sessions.history(other)] == ["你好"]
+
+
 HOLD_AND_WAIT = """
 import sys, time
 from assistant import sessions
