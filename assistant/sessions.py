@@ -180,7 +180,10 @@ def turn_lock(session_id: str | None) -> Iterator[None]:
             finally:
                 _held.reset(token)
         return
-    path = _sqlite_turn_lock_file(session_id, url)
+    try:
+        path = _sqlite_turn_lock_file(session_id, url)
+    except OSError as err:
+        raise StoreUnavailable(f"cannot lock session {session_id} ({err.strerror or err})") from None
     lock = None
     if all(turn.lock_file != path for turn in held):  # another id of the same stripe: held already
         lock = FileLock(
