@@ -223,6 +223,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     return app
 
 
+KEEP_ALIVE_SECONDS = 75
+
+
 def serve(host: str, port: int, workers: int = 1) -> None:
     """Run uvicorn; with workers > 1 each process builds its own app (sessions live in the store:
     SQLite in the data directory, or SUBSIDY_DATABASE_URL)."""
@@ -239,4 +242,9 @@ def serve(host: str, port: int, workers: int = 1) -> None:
         workers=workers,
         log_level="warning",
         access_log=False,
+        # Idle keep-alive connections are closed by the client side (a load balancer: nginx and
+        # the cloud ones keep them 60 s), not here: when an instance closes one just as the next
+        # request arrives on it, that request gets a reset (a 502 at the balancer). uvicorn's 5 s
+        # made this happen under load, when the event loop ran late.
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )

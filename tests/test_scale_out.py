@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import socket
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -191,3 +193,38 @@ def test_conversations_alternate_between_two_instances_and_survive_a_sigkill(two
         state = sessions.load_state(c.session_id)
         assert state is not None and state.city == c.city and state.turns == len(stored)
     store.forget_engines()
+
+
+def read_response(connection: socket.socket) -> bytes:
+    """One whole HTTP/1.1 response (headers and Content-Length body); b"" if the server closed."""
+    received = b""
+    while b"\r\n\r\n" not in received:
+        chunk = connection.recv(65536)
+        if not chunk:
+            return received
+        received += chunk
+    head, _, body = received.partition(b"\r\n\r\n")
+    length = next(
+        int(line.split(b":", 1)[1])
+        for line in head.split(b"\r\n")
+        if line.lower().startswith(b"content-length:")
+    )
+    while len(body) < length:
+        body += connection.recv(65536)
+    return received
+
+
+def test_an_idle_keep_alive_connection_is_left_for_the_balancer_to_close(tmp_path):
+    """A balancer reuses its idle connections to an instance for up to a minute; an instance that
+    closed them sooner would now and then reset a request sent just as it closes (a 502)."""
+    server = Server(port=free_port(), data_dir=shared_index_data_dir(tmp_path / "data"), fake_assistant=True)
+    server.start()
+    request = f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n\r\n".encode()
+    try:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as connection:
+            for pause in (0, 6):  # uvicorn's own default closes after 5 s
+                time.sleep(pause)
+                connection.sendall(request)
+                assert read_response(connection).startswith(b"HTTP/1.1 200"), f"closed after {pause} s idle"
+    finally:
+        server.kill(signal.SIGTERM)
