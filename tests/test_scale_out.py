@@ -27,7 +27,8 @@ from tests.test_load import (
 
 CONVERSATIONS = 30
 TURNS_BEFORE_THE_KILL = 4
-TURNS_AFTER = 4  # the kill comes once half of these have been answered
+TURNS_DURING_THE_KILL = 2  # the kill comes once half of these have been answered
+TURNS_AFTER_THE_KILL = 2  # every conversation, on the survivor
 
 
 @dataclass
@@ -155,8 +156,8 @@ def test_conversations_alternate_between_two_instances_and_survive_a_sigkill(two
             )
 
             async def kill_a_mid_way() -> None:
-                total = TURNS_BEFORE_THE_KILL + TURNS_AFTER // 2
-                while sum(len(c.answered_by) for c in conversations) < CONVERSATIONS * total:
+                target = CONVERSATIONS * TURNS_BEFORE_THE_KILL + CONVERSATIONS * TURNS_DURING_THE_KILL // 2
+                while sum(len(c.answered_by) for c in conversations) < target:
                     answered.clear()
                     await answered.wait()
                 balancer.down.add("a")
@@ -164,10 +165,12 @@ def test_conversations_alternate_between_two_instances_and_survive_a_sigkill(two
                     None, two_instances["a"].kill, signal.SIGKILL
                 )
 
-            after = range(TURNS_BEFORE_THE_KILL, TURNS_BEFORE_THE_KILL + TURNS_AFTER)
+            during = range(TURNS_BEFORE_THE_KILL, TURNS_BEFORE_THE_KILL + TURNS_DURING_THE_KILL)
             await asyncio.gather(
-                kill_a_mid_way(), *(converse(balancer, c, after, answered) for c in conversations)
+                kill_a_mid_way(), *(converse(balancer, c, during, answered) for c in conversations)
             )
+            after = range(during.stop, during.stop + TURNS_AFTER_THE_KILL)
+            await asyncio.gather(*(converse(balancer, c, after, answered) for c in conversations))
         finally:
             for client in clients.values():
                 await client.aclose()
@@ -179,11 +182,13 @@ def test_conversations_alternate_between_two_instances_and_survive_a_sigkill(two
     errors = [f"conversation {c.index}: {e}" for c in conversations for e in c.errors]
     assert errors == [], errors[:10]
     assert len({c.session_id for c in conversations}) == CONVERSATIONS
-    total = TURNS_BEFORE_THE_KILL + TURNS_AFTER
+    total = TURNS_BEFORE_THE_KILL + TURNS_DURING_THE_KILL + TURNS_AFTER_THE_KILL
     store.forget_engines()
     for c in conversations:
         assert len(c.answered_by) == total, f"conversation {c.index}: {c.answered_by}"
-        assert c.answered_by[-1] == "b"  # the survivor carried it on
+        assert (
+            c.answered_by[-TURNS_AFTER_THE_KILL:] == ["b"] * TURNS_AFTER_THE_KILL
+        )  # the survivor carried it on
         assert c.cities and set(c.cities) == {c.city}, f"conversation {c.index} mixed up: {c.cities}"
         assert c.session_id is not None
         stored = sessions.history(c.session_id)
