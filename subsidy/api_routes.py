@@ -146,13 +146,23 @@ async def healthz() -> Any:
     """Up and serving; `warm` tells whether this worker has loaded the assistant and index yet.
 
     503 with `{"status": "error", "detail": …}` when the server cannot do its work (its data
-    directory, SUBSIDY_DATA_DIR, cannot hold the conversations).
+    directory, SUBSIDY_DATA_DIR, or its database, SUBSIDY_DATABASE_URL, cannot hold the
+    conversations).
     """
-    from subsidy.service import WARMED_UP, data_dir_problem, data_dir_unusable_detail
+    from subsidy.service import (
+        WARMED_UP,
+        data_dir_problem,
+        data_dir_unusable_detail,
+        database_problem,
+        database_unusable_detail,
+    )
 
     problem = await run_in_threadpool(data_dir_problem)
-    if problem:
-        detail = data_dir_unusable_detail(problem)
+    detail = data_dir_unusable_detail(problem) if problem else None
+    if detail is None:
+        problem = await run_in_threadpool(database_problem)
+        detail = database_unusable_detail(problem) if problem else None
+    if detail is not None:
         return JSONResponse(status_code=503, content={"status": "error", "detail": detail})
     return {"status": "ok", "warm": WARMED_UP.is_set()}
 
@@ -273,6 +283,17 @@ async def api_estimate(payload: Any = Body(...)) -> Response:
     return json_response(estimates_json(result))
 
 
+def require_database(what: str) -> None:
+    """503 when SUBSIDY_DATABASE_URL names a database this instance cannot use (checked before
+    the turn: a turn answered and then not stored would be a conversation silently lost)."""
+    from subsidy.service import database_problem, database_unusable_detail
+
+    problem = database_problem()
+    if problem:
+        log.error("%s unavailable: SUBSIDY_DATABASE_URL %s", what, problem)
+        raise ServiceError(503, f"{what} is not available: {database_unusable_detail(problem)}")
+
+
 # ---------------------------------------------------------------- chat
 def chat_turn_function() -> Callable[..., Any]:
     """The assistant's `chat_turn`, imported on first use (it loads the retrieval index)."""
@@ -302,7 +323,23 @@ async def run_chat_turn(request: Request, message: str, session_id: str | None, 
     chat_turn = chat_turn_function()
     # the conversation lives there: without it every turn would be answered and then forgotten
     await run_in_threadpool(require_data_dir, "the chat")
-    return await run_in_threadpool(chat_turn, message, session_id=session_id, as_of=as_of or None)
+    await run_in_threadpool(require_database, "the chat")
+    return await run_in_threadpool(one_turn_at_a_time, chat_turn, message, session_id, as_of or None)
+
+
+def one_turn_at_a_time(
+    chat_turn: Callable[..., Any], message: str, session_id: str | None, as_of: str | None
+) -> Any:
+    """The turn inside its conversation's turn lock: a concurrent turn on the same conversation,
+    on this instance or another, waits for this one to be stored (assistant.sessions.turn_lock)."""
+    from assistant import sessions
+
+    try:
+        with sessions.turn_lock(session_id):
+            return chat_turn(message, session_id=session_id, as_of=as_of)
+    except sessions.StoreUnavailable as err:
+        log.error("the chat is not available: %s", err)
+        raise ServiceError(503, "the chat is not available: the session store cannot be reached") from None
 
 
 @api.post(

@@ -4,7 +4,7 @@
 | --- | --- | --- |
 | `SUBSIDY_API_KEY` | unset | when set, every `/api/*` request needs the header `X-API-Key: <value>` |
 | `SUBSIDY_CORS_ORIGINS` | unset (CORS off) | comma-separated origins allowed to call the API from a browser |
-| `SUBSIDY_CHAT_RATE` | `6000/60` | chat turns allowed per client (IP) per N seconds, per worker process |
+| `SUBSIDY_CHAT_RATE` | `6000/60` | chat turns allowed per client (IP) per N seconds, per worker process; across all instances when `SUBSIDY_DATABASE_URL` is set (subsidy/shared_rate_limit.py) |
 | `SUBSIDY_MAX_BODY_BYTES` | `1048576` | request bodies above this are refused with 413 |
 | `SUBSIDY_MAX_MESSAGE_CHARS` | `4000` | a chat message above this is a 422 naming `message` |
 
@@ -121,7 +121,8 @@ class RateLimiter:
     """A token bucket per client: `limit` turns, refilled evenly over `seconds`.
 
     In memory, so each worker process counts on its own; that keeps it free of shared state
-    and the limit is per worker (document it, set it accordingly).
+    and the limit is per worker (document it, set it accordingly). With SUBSIDY_DATABASE_URL the
+    same bucket lives in the database instead (subsidy.shared_rate_limit), shared by all.
     """
 
     MAX_CLIENTS = 10_000

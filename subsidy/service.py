@@ -24,7 +24,6 @@ from subsidy.errors import UserInputError
 from subsidy.security import (
     GuardMiddleware,
     HeadAsGetMiddleware,
-    RateLimiter,
     ServiceSettings,
     error_body,
     load_service_settings,
@@ -42,7 +41,8 @@ naming the culprit (a body that is not UTF-8 JSON names `body`); 415 for a POST 
 Content-Type is not JSON (`field`: `content-type`); 413 for bodies above the limit; 429 when
 a client sends chat turns too fast; 401 when the server sets `SUBSIDY_API_KEY` and the
 `X-API-Key` header is missing or wrong; 503 when the server cannot serve the request (e.g. its
-data directory `SUBSIDY_DATA_DIR` is unusable: `/healthz` then says so too). Every GET route
+data directory `SUBSIDY_DATA_DIR` or its database `SUBSIDY_DATABASE_URL` is unusable: `/healthz`
+then says so too). Every GET route
 also answers HEAD."""
 
 
@@ -107,12 +107,29 @@ def data_dir_problem(path: Path | None = None) -> str | None:
     return storage_problem(path)
 
 
+def database_problem() -> str | None:
+    """Why the database of SUBSIDY_DATABASE_URL cannot hold the conversations, or None (also when
+    it is unset). Its schema is created or migrated on the first call of a process."""
+    from assistant.sessions import database_problem as sessions_database_problem
+
+    return sessions_database_problem()
+
+
+def database_unusable_detail(problem: str) -> str:
+    return f"the server's session database (SUBSIDY_DATABASE_URL) {problem}"
+
+
 def require_usable_data_dir() -> None:
     """One line from the CLI instead of a server that loses every conversation."""
     path = data_dir()
     problem = data_dir_problem(path)
     if problem:
         raise UserInputError("SUBSIDY_DATA_DIR", f"{path}: {problem}; point it at a writable directory")
+    from assistant import store
+    from assistant.sessions import check_writable
+
+    check_writable()  # SUBSIDY_DATABASE_URL: reachable, schema migrated, before any worker starts
+    store.forget_engines()  # the workers open their own connections
 
 
 def data_dir_unusable_detail(problem: str) -> str:
@@ -173,7 +190,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         lifespan=_lifespan,
     )
     app.state.settings = settings
-    app.state.chat_limiter = RateLimiter(settings.chat_rate_limit, settings.chat_rate_seconds)
+    from subsidy.shared_rate_limit import chat_limiter
+
+    app.state.chat_limiter = chat_limiter(settings.chat_rate_limit, settings.chat_rate_seconds)
     install_error_handlers(app)
     app.include_router(api_routes.router)
 
@@ -201,8 +220,12 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     return app
 
 
+KEEP_ALIVE_SECONDS = 75
+
+
 def serve(host: str, port: int, workers: int = 1) -> None:
-    """Run uvicorn; with workers > 1 each process builds its own app (sessions live in SQLite)."""
+    """Run uvicorn; with workers > 1 each process builds its own app (sessions live in the store:
+    SQLite in the data directory, or SUBSIDY_DATABASE_URL)."""
     import uvicorn
 
     load_service_settings()  # a bad SUBSIDY_* variable is one line from the CLI, not a worker crash
@@ -216,4 +239,9 @@ def serve(host: str, port: int, workers: int = 1) -> None:
         workers=workers,
         log_level="warning",
         access_log=False,
+        # Idle keep-alive connections are closed by the client side (a load balancer: nginx and
+        # the cloud ones keep them 60 s), not here: when an instance closes one just as the next
+        # request arrives on it, that request gets a reset (a 502 at the balancer). uvicorn's 5 s
+        # made this happen under load, when the event loop ran late.
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )

@@ -12,7 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from assistant import sessions
+from assistant import sessions, store
 from assistant.dialogue import chat_turn
 from subsidy.errors import BadDateError, UserInputError
 
@@ -312,7 +312,7 @@ def test_a_sessions_database_from_before_answer_json_is_migrated(isolated: Path)
             "'请问是哪一类成果？', NULL)"
         )
     conn.close()
-    sessions._ready.discard(sessions.database_path())  # as a fresh process would open it
+    store.forget_engines()  # as a fresh process would open it
 
     assert sessions.recent_turns("old") == [
         {
@@ -337,7 +337,7 @@ def test_a_sessions_database_from_before_answer_json_is_migrated(isolated: Path)
         columns = [row[1] for row in conn.execute("PRAGMA table_info(turns)")]
     conn.close()
     assert columns.count("answer_json") == 1
-    sessions._ready.discard(sessions.database_path())
+    store.forget_engines()
     assert len(sessions.recent_turns("old")) == 2  # opening a migrated database again changes nothing
 
 

@@ -5,6 +5,8 @@
 - kill -9 the server mid-conversation, start it again on the same data dir, and the same
   session_id continues with the facts it had.
 
+Each runs twice: conversations in the data directory's SQLite file, and in PostgreSQL.
+
 They need the real assistant (assistant.dialogue, issue 5) and skip while it is missing.
 """
 
@@ -140,12 +142,24 @@ class Server:
         self.proc = None
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_env(request: pytest.FixtureRequest) -> dict[str, str]:
+    """Where the servers keep the conversations: the SQLite file of their data directory, or one
+    PostgreSQL database (a fresh one on the test session's throwaway cluster)."""
+    if request.param == "sqlite":
+        return {}
+    return {"SUBSIDY_DATABASE_URL": request.getfixturevalue("postgres_url")}
+
+
 @pytest.fixture
-def server_factory(tmp_path) -> Iterator:
+def server_factory(tmp_path, store_env) -> Iterator:
     started: list[Server] = []
 
-    def make(**kwargs) -> Server:
-        server = Server(port=free_port(), data_dir=shared_index_data_dir(tmp_path / "data"), **kwargs)
+    def make(name: str = "data", **kwargs) -> Server:
+        env = {**store_env, **kwargs.pop("env_extra", {})}
+        server = Server(
+            port=free_port(), data_dir=shared_index_data_dir(tmp_path / name), env_extra=env, **kwargs
+        )
         started.append(server)
         return server
 

@@ -52,7 +52,8 @@ def register(app: typer.Typer) -> None:
 
         from assistant.dialogue import chat_turn
 
-        answer = chat_turn(question, session_id=session, as_of=as_of)
+        with sessions.turn_lock(session):  # a server answering the same conversation waits for this turn
+            answer = chat_turn(question, session_id=session, as_of=as_of)
         if as_json:
             sys.stdout.write(json.dumps(answer.model_dump(mode="json"), ensure_ascii=False, indent=1) + "\n")
             return

@@ -96,7 +96,8 @@ def register(app: typer.Typer) -> None:
                 print(f"error: {err}", file=sys.stderr)
                 rejected += 1
                 continue
-            answer = chat_turn(line, session_id=session_id, as_of=as_of)
+            with sessions.turn_lock(session_id):
+                answer = chat_turn(line, session_id=session_id, as_of=as_of)
             session_id = answer.session_id
             if not interactive:
                 console.print(f"你：{line}", markup=False)
