@@ -27,14 +27,14 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from knowledge.query_threads import QueryThreads, usable_cores
-from subsidy.errors import UserInputError
+from subsidy.errors import ConfigError
 
 ENV_VAR = "SUBSIDY_EMBEDDING_MODEL"
 ST_PREFIX = "st:"
 ST_INSTALL_HINT = "pip install torch==2.13.0 sentence-transformers"
 
 
-class EmbeddingModelError(UserInputError):
+class EmbeddingModelError(ConfigError):
     """The configured embedding model cannot be used (not installed, not on disk)."""
 
 

@@ -22,14 +22,24 @@ from fastapi.staticfiles import StaticFiles
 
 from calculators.models import check_count
 from subsidy import money
-from subsidy.errors import UserInputError
-from subsidy.security import limit_chat_rate
+from subsidy.errors import ConfigError, Unavailable, UserInputError
+from subsidy.limits import MAX_COUNT, MAX_FORM_ROWS, MAX_QUERY_CHARS
+from subsidy.security import (
+    LOGIN_COOKIE,
+    LOGIN_PATH,
+    LOGIN_SECONDS,
+    key_matches,
+    limit_chat_rate,
+    limit_search_rate,
+    login_cookie_value,
+    settings_of,
+)
 
 log = logging.getLogger("subsidy.service")
 
 HERE = Path(__file__).resolve().parent
 SESSION_COOKIE = "subsidy_session"
-MAX_ROWS = 30
+MAX_ROWS = MAX_FORM_ROWS
 ALL_CITIES = "all"
 
 router = APIRouter(include_in_schema=False)
@@ -64,6 +74,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters.update(money.filters(gap=" "))  # 8 万元, 80,000 元
     env.filters["distinct_statuses"] = distinct_statuses
+    env.globals.update(max_count=MAX_COUNT, max_query_chars=MAX_QUERY_CHARS)
     return env
 
 
@@ -162,7 +173,15 @@ def _latest_turn_number(session_id: str) -> int:
 @router.get("/", response_class=HTMLResponse)
 async def chat_page(request: Request) -> HTMLResponse:
     turns = conversation(session_from_cookie(request))
-    return render("chat.html", page="chat", turns=turns, error=None, message="", as_of="")
+    return render(
+        "chat.html",
+        page="chat",
+        turns=turns,
+        error=None,
+        message="",
+        as_of="",
+        max_message_chars=settings_of(request).max_message_chars,
+    )
 
 
 @router.post("/chat", dependencies=[Depends(limit_chat_rate), Depends(same_origin)])
@@ -187,6 +206,7 @@ async def chat_post(request: Request) -> Response:
             error=str(err),
             message=message,
             as_of=as_of or "",
+            max_message_chars=settings_of(request).max_message_chars,
         )
     data = answer.model_dump(mode="json")
     seq = _latest_turn_number(data["session_id"])
@@ -420,6 +440,7 @@ async def policies_page(request: Request) -> HTMLResponse:
     hits: list[dict[str, Any]] = []
     search_error: str | None = None
     if query and error is None:
+        limit_search_rate(request)
         hits, search_error = await _search_hits(query, city or None)
     return render(
         "policies.html",
@@ -445,9 +466,12 @@ async def _search_hits(query: str, city: str | None) -> tuple[list[dict[str, Any
     except ImportError:
         return [], "检索暂不可用"
     try:
-        hits = await run_in_threadpool(search, query[:500], k=8, city=city)
+        hits = await run_in_threadpool(search, query, k=8, city=city)
     except UserInputError as err:
         return [], str(err)
+    except (Unavailable, ConfigError):
+        log.exception("retrieval unavailable")
+        return [], "检索暂不可用"
     return [h.model_dump(mode="json") for h in hits], None
 
 
@@ -468,6 +492,39 @@ async def policy_page(doc_id: str, request: Request) -> HTMLResponse:
     return render(
         "policy.html", page="policies", doc=detail, as_of=as_of, day=as_of or dt.date.today().isoformat()
     )
+
+
+# ---------------------------------------------------------------- login (when SUBSIDY_API_KEY is set)
+def _local_path(target: str) -> str:
+    """Where to go after logging in: a path on this site only (never //host or a full URL)."""
+    return target if target.startswith("/") and not target.startswith(("//", "/\\")) else "/"
+
+
+@router.get(LOGIN_PATH, response_class=HTMLResponse)
+async def login_page(request: Request) -> HTMLResponse:
+    next_path = _local_path(request.query_params.get("next", "/"))
+    return render("login.html", page="login", next=next_path, error=None)
+
+
+@router.post(LOGIN_PATH, dependencies=[Depends(limit_chat_rate), Depends(same_origin)])
+async def login(request: Request) -> Response:
+    form = await form_fields(request)
+    next_path = _local_path(form.get("next", "/"))
+    key = settings_of(request).api_key
+    if key is None:
+        return RedirectResponse(next_path, status_code=303)
+    if not key_matches(form.get("key"), key):
+        return render("login.html", status_code=401, page="login", next=next_path, error="密钥不正确。")
+    response = RedirectResponse(next_path, status_code=303)
+    response.set_cookie(
+        LOGIN_COOKIE,
+        login_cookie_value(key),
+        max_age=LOGIN_SECONDS,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
+    return response
 
 
 # ---------------------------------------------------------------- API reference
