@@ -121,6 +121,8 @@ def validate_achievement(raw: dict[str, Any], where: str) -> Achievement:
         )
     spec = types[type_name]
     count = raw.get("count", 1)
+    if isinstance(count, float) and count.is_integer() and abs(count) < 2**53:
+        count = int(count)  # 3.0 is the integer 3 in JSON (and in JSON Schema)
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
         raise BadAchievementError(f"{where}.count", f"must be a positive integer, got {shown_value(count)}")
     check_count(count, where)
