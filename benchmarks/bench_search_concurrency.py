@@ -21,7 +21,9 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -48,6 +50,20 @@ def long_queries(n: int, chars: int, seed: int = 14) -> list[str]:
             text += rng.choice(texts)
         out.append(text[:chars])
     return out
+
+
+def send_long_queries(
+    searcher: Any, queries: Iterator[str], lock: threading.Lock, stop: threading.Event, times: list[float]
+) -> None:
+    """One client sending long queries back to back until told to stop (or out of queries)."""
+    while not stop.is_set():
+        with lock:
+            query = next(queries, None)
+        if query is None:
+            return
+        start = time.perf_counter()
+        searcher.search(query, k=5)
+        times.append(time.perf_counter() - start)
 
 
 def main() -> None:
@@ -87,17 +103,10 @@ def main() -> None:
         stop = threading.Event()
         long_times: list[float] = []
 
-        def send_long_queries() -> None:
-            while not stop.is_set():
-                with lock:
-                    query = next(next_long, None)
-                if query is None:
-                    return
-                start = time.perf_counter()
-                searcher.search(query, k=5)
-                long_times.append(time.perf_counter() - start)
-
-        threads = [threading.Thread(target=send_long_queries) for _ in range(concurrent)]
+        threads = [
+            threading.Thread(target=send_long_queries, args=(searcher, next_long, lock, stop, long_times))
+            for _ in range(concurrent)
+        ]
         for thread in threads:
             thread.start()
         time.sleep(0.2)
