@@ -23,15 +23,14 @@ from assistant.models import AchievementFacts, Answer, Extraction, SessionState,
 from calculators.models import Citation, Estimate
 from subsidy.dates import parse_iso_date
 from subsidy.errors import UserInputError
+from subsidy.limits import MAX_CHAT_ACHIEVEMENTS, MAX_COUNT, MAX_MESSAGE_CHARS
 
 log = logging.getLogger("assistant.dialogue")
 
 INJECTION_NOTICE = "说明：我只能依据政策条文和计算器给出金额，不会按指令改变规则或给出条文之外的数字。"
-TRUNCATED_NOTICE = "说明：消息较长，只读取了前 4000 个字。"
-TOO_MANY_NOTICE = "说明：一次最多计算 10 项成果，其余请分开询问。"
-COUNT_NOTICE = (
-    "说明：数量「{said}」无法识别（应为 1 到 10000 之间的整数），没有采用；未写明数量的成果按 1 项计算。"
-)
+TRUNCATED_NOTICE = f"说明：消息较长，只读取了前 {MAX_MESSAGE_CHARS} 个字。"
+TOO_MANY_NOTICE = f"说明：一次最多计算 {MAX_CHAT_ACHIEVEMENTS} 项成果，其余请分开询问。"
+COUNT_NOTICE = f"说明：数量「{{said}}」无法识别（应为 1 到 {MAX_COUNT} 之间的整数），没有采用；未写明数量的成果按 1 项计算。"
 PENDING_NOTICE = "各地政策和金额不同，需要先确认下面的信息才能计算。"
 ENGLISH_NOTICE = "说明：目前只用中文作答。(Answers are given in Chinese.)"
 MAX_READINGS = 64  # combinations of open facts estimated before the question is simply asked
@@ -589,13 +588,13 @@ def chat_turn(message: str, session_id: str | None = None, as_of: str | None = N
     """One chat turn (CLI `subsidy ask`, POST /api/chat, the eval runner)."""
     given = sessions.check_session_id(session_id)
     request_day = parse_iso_date(as_of) if as_of else None
-    sid = given or sessions.new_session_id()
     message = message if isinstance(message, str) else ""
     try:
-        state = (sessions.load_state(sid) if given else None) or SessionState()
+        sid, stored = sessions.continue_or_start(given)  # only server-issued, known ids continue
     except Exception:
-        log.exception("could not read session %s; starting afresh", sid)
-        state = SessionState()
+        log.exception("could not read session %s; starting afresh", given)
+        sid, stored = sessions.new_session_id(), None
+    state = stored or SessionState()
     try:
         reply = respond(message, state, request_day)
     except UserInputError as err:

@@ -27,14 +27,14 @@ from typing import Any
 from assistant.chinese_numerals import chinese_integer
 from assistant.lexicon import lexicon, normalise
 from assistant.models import AchievementFacts, Extraction, LooseField
+from subsidy.limits import MAX_CHAT_ACHIEVEMENTS, MAX_COUNT, MAX_MESSAGE_CHARS
 
 __all__ = ["accepts_value", "chinese_number", "extract", "normalise", "unread_counts"]
 
-MAX_CHARS = 4000  # longer messages are read up to here
-MAX_ACHIEVEMENTS = 10
+MAX_CHARS = MAX_MESSAGE_CHARS  # longer messages are read up to here
+MAX_ACHIEVEMENTS = MAX_CHAT_ACHIEVEMENTS
 
 _CJK = r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]"
-MAX_COUNT = 10_000  # the calculator's bound on one achievement's count
 _COUNT_UNIT = (
     r"(?:项|个(?!月|事|问题)|部(?!分|门)|份|件(?!事)|本|次(?!性)|套|种(?!类)|款)"  # 三件事: no achievement
 )

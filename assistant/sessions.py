@@ -18,7 +18,7 @@ import hashlib
 import json
 import os
 import re
-import uuid
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -38,7 +38,9 @@ from calculators.models import Citation, Estimate
 from subsidy.errors import UserInputError
 
 APP_NAME = "subsidy-assistant"
-SESSION_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+SESSION_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")  # what a client may send (anything else: 422)
+SESSION_ID_BYTES = 16  # 128 random bits per id
+ISSUED_ID = re.compile(r"[0-9a-f]{32}")  # what this server issues (and issued before, as uuid4 hex)
 # how long a turn waits for the turn before it on the same conversation
 TURN_LOCK_TIMEOUT_SECONDS = 60
 # SQLite: turns are serialised by file locks, one of this many per conversation id's hash
@@ -251,7 +253,19 @@ def _now() -> str:
 
 
 def new_session_id() -> str:
-    return uuid.uuid4().hex
+    """A fresh conversation id: 128 random bits from the OS, as 32 hex digits."""
+    return secrets.token_hex(SESSION_ID_BYTES)
+
+
+def continue_or_start(session_id: str | None) -> tuple[str, SessionState | None]:
+    """The conversation a turn belongs to: (its id, its stored state) when `session_id` is one this
+    server issued and holds; otherwise (a new id, None). Clients cannot choose ids: a guessable
+    one ("test"), or any id the store does not know, starts a new conversation with a new id."""
+    if session_id and ISSUED_ID.fullmatch(session_id):
+        state = load_state(session_id)
+        if state is not None:
+            return session_id, state
+    return new_session_id(), None
 
 
 def check_session_id(session_id: str | None) -> str | None:

@@ -10,7 +10,9 @@ from typing import Any
 from calculators.models import check_count
 from calculators.rulebook import all_city_rules
 from knowledge.yaml_data import load_yaml
-from subsidy.errors import BadAchievementError
+from subsidy.errors import BadAchievementError, shown_value
+
+MAX_PROJECT_CHARS = 200
 
 OPEN = "open"
 
@@ -151,8 +153,6 @@ def _fact_value(spec: FieldSpec, given: Any, where: str) -> Any:
     if spec.whole_number is not None:
         least, most = spec.whole_number
         number = given if isinstance(given, int) and not isinstance(given, bool) else None
-        if isinstance(given, str) and given.strip().isdigit():
-            number = int(given.strip())
         if number is None or not least <= number <= most:
             raise BadAchievementError(
                 f"{where}.{spec.name}", f"must be a whole number from {least:,} to {most:,}, got {given!r}"
@@ -199,16 +199,18 @@ def validate_achievement(raw: dict[str, Any], where: str) -> Achievement:
     """Check one achievement dict against the registry; errors name the field and allowed values."""
     types = achievement_types()
     type_name = raw.get("type")
-    if type_name not in types:
+    if "type" not in raw:
+        raise BadAchievementError(f"{where}.type", "is required", allowed=list(types))
+    if not isinstance(type_name, str) or type_name not in types:
         raise BadAchievementError(
-            f"{where}.type", f"unknown achievement type {type_name!r}", allowed=list(types)
+            f"{where}.type", f"unknown achievement type {shown_value(type_name)}", allowed=list(types)
         )
     spec = types[type_name]
     count = raw.get("count", 1)
-    if count is None:
-        count = 1
+    if isinstance(count, float) and count.is_integer() and abs(count) < 2**53:
+        count = int(count)  # 3.0 is the integer 3 in JSON (and in JSON Schema)
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-        raise BadAchievementError(f"{where}.count", f"must be a positive integer, got {count!r}")
+        raise BadAchievementError(f"{where}.count", f"must be a positive integer, got {shown_value(count)}")
     check_count(count, where)
     known = {f.name for f in spec.fields} | {f.name for f in spec.facts} | {"type", "count", "project"}
     extra = sorted(set(raw) - known)
@@ -221,7 +223,13 @@ def validate_achievement(raw: dict[str, Any], where: str) -> Achievement:
     fields: dict[str, Any] = {"type": type_name}
     assumed = []
     for f in spec.fields:
-        if f.name not in raw or raw[f.name] is None:
+        if f.name in raw and raw[f.name] is None:
+            raise BadAchievementError(
+                f"{where}.{f.name}",
+                "must not be null (leave it out to use its default)",
+                allowed=[str(v) for v in f.values],
+            )
+        if f.name not in raw:
             if f.required:
                 raise BadAchievementError(
                     f"{where}.{f.name}", "is required", allowed=[str(v) for v in f.values]
@@ -232,14 +240,16 @@ def validate_achievement(raw: dict[str, Any], where: str) -> Achievement:
         value = _canonical(raw[f.name], f.values)
         if value is None:
             raise BadAchievementError(
-                f"{where}.{f.name}", f"unknown value {raw[f.name]!r}", allowed=[str(v) for v in f.values]
+                f"{where}.{f.name}",
+                f"unknown value {shown_value(raw[f.name])}",
+                allowed=[str(v) for v in f.values],
             )
         fields[f.name] = value
     for f in spec.facts:
         fields[f.name] = _fact_value(f, raw.get(f.name), where)
-    project = raw.get("project")
-    if project is not None:
-        if not isinstance(project, str) or not project.strip() or len(project) > 200:
+    if "project" in raw:
+        project = raw["project"]
+        if not isinstance(project, str) or not project.strip() or len(project) > MAX_PROJECT_CHARS:
             raise BadAchievementError(
                 f"{where}.project", "must be a short text naming the project or product"
             )

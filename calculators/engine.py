@@ -18,7 +18,6 @@ from calculators.achievement_types import (
     AchievementType,
     achievement_types,
     refinements,
-    validate_achievement,
 )
 from calculators.adjustments import Item as AdjustedItem
 from calculators.adjustments import apply_adjustment
@@ -34,6 +33,7 @@ from calculators.models import (
     Provenance,
     TraceStep,
 )
+from calculators.request import EstimateRequest
 from calculators.rulebook import (
     ADJUSTMENT_FACT,
     Adjustment,
@@ -46,9 +46,7 @@ from calculators.rulebook import (
     load_city_rules,
 )
 from knowledge import corpus
-from knowledge.regions import Region, resolve_region
-from subsidy.dates import parse_iso_date
-from subsidy.errors import BadAchievementError, UserInputError
+from knowledge.regions import Region
 
 DEFAULT_COMPILATION = "2022年全国企标“领跑者”标准化工作补助汇编"
 DEFAULT_POLICIES_AS_OF = "2022-12-05"
@@ -374,27 +372,12 @@ def _item(
 
 
 def parse_request(raw: Any) -> tuple[Region, dt.date, list[Achievement]]:
-    if not isinstance(raw, dict):
-        raise UserInputError("request", "must be a JSON object with city, as_of and achievements")
-    unknown = sorted(set(raw) - {"city", "as_of", "achievements"})
-    if unknown:
-        raise UserInputError(unknown[0], "is not a request field", allowed=["city", "as_of", "achievements"])
-    if not isinstance(raw.get("city"), str):
-        raise UserInputError("city", "is required (a city name or id)")
-    region = resolve_region(raw["city"])
-    as_of = parse_iso_date(raw.get("as_of"))
-    achievements = raw.get("achievements")
-    if not isinstance(achievements, list) or not achievements:
-        raise BadAchievementError("achievements", "must be a non-empty list of achievements")
-    parsed = []
-    for i, a in enumerate(achievements):
-        if not isinstance(a, dict):
-            raise BadAchievementError(f"achievements[{i}]", "must be an object with a type")
-        parsed.append(validate_achievement(a, f"achievements[{i}]"))
-    return region, as_of, parsed
+    """Region, grant date and validated achievements of a request (an EstimateRequest or its JSON)."""
+    request = EstimateRequest.parse(raw)
+    return request.region, request.day, list(request.parsed_achievements)
 
 
-def estimate(raw: Any) -> Estimate:
+def estimate(raw: EstimateRequest | Any) -> Estimate:
     """The one calculation core: the CLI, the API, the assistant and the eval all call this."""
     region, as_of, achievements = parse_request(raw)
     city = load_city_rules(region.id)

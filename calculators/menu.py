@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from calculators.achievement_types import achievement_types
 from calculators.engine import clause_citation, document_status, resolve_amount, rule_basis
 from calculators.models import Basis, Citation, PolicyStatus
-from calculators.rulebook import CityRules, Rule, load_city_rules
+from calculators.rulebook import AtLeast, CityRules, Rule, load_city_rules
 from knowledge.regions import resolve_region
 from subsidy.dates import parse_iso_date
 
@@ -63,12 +63,22 @@ class CityMenu(BaseModel):
         return docs[0].status
 
 
+def _type_of(rule: Rule) -> str:
+    """The achievement type a rule pays (every rule names one: the schema checks it)."""
+    condition = rule.when["type"]
+    if isinstance(condition, AtLeast):
+        raise TypeError(f"{rule.id}: when.type must name a type")
+    return str(condition[0])
+
+
 def _describe(rule: Rule) -> str:
-    spec = achievement_types()[rule.when["type"][0]]
+    spec = achievement_types()[_type_of(rule)]
     parts = []
     for field in spec.fields:
         values = rule.when.get(field.name)
-        if values:
+        if isinstance(values, AtLeast):
+            parts.append(f"{field.title or field.name} ≥ {values.at_least}")
+        elif values:
             parts.append("/".join(field.label(v) for v in values))
     return " ".join(parts) or spec.label
 
@@ -76,7 +86,7 @@ def _describe(rule: Rule) -> str:
 def _groups(city: CityRules) -> list[MenuGroup]:
     groups: dict[tuple[str, str], MenuGroup] = {}
     for rule in city.rules:
-        type_name = rule.when["type"][0]
+        type_name = _type_of(rule)
         spec = achievement_types()[type_name]
         key = (rule.article, type_name)
         if key not in groups:
@@ -92,7 +102,7 @@ def _groups(city: CityRules) -> list[MenuGroup]:
             MenuLine(
                 description=_describe(rule),
                 amount_yuan=int(amount),
-                basis=rule_basis(city, rule),  # type: ignore[arg-type]
+                basis=rule_basis(city, rule),
                 rule_id=rule.id,
             )
         )

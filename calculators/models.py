@@ -1,6 +1,7 @@
 """Typed boundaries of the calculators: the Estimate request and response (CONTRACT.md).
 
-The same models serve the CLI, the HTTP API, the assistant and the eval runner.
+The same models serve the CLI, the HTTP API, the assistant and the eval runner; the request
+is calculators/request.py.
 Amounts are integers in yuan.
 """
 
@@ -8,13 +9,12 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from subsidy.errors import BadAchievementError
+from subsidy.limits import MAX_COUNT
 
-# The most units one achievement row may count. Far above any real company's yearly output,
-# and low enough that every amount stays an exact integer a JSON (JavaScript) client can hold.
-MAX_COUNT = 10_000
+__all__ = ["MAX_COUNT"]  # the calculators' bound on a count (subsidy/limits.py), re-exported
 
 Basis = Literal["fixed", "up_to"]
 PolicyStatus = Literal["in_force", "expired", "not_yet_in_force"]
@@ -98,31 +98,9 @@ class Estimate(BaseModel):
     provenance: Provenance | None = None
 
 
-class AchievementIn(BaseModel):
-    """An achievement as sent; type-specific fields are checked against the type registry."""
-
-    model_config = ConfigDict(extra="allow")
-
-    type: str
-    count: int = Field(
-        1,
-        ge=1,
-        le=MAX_COUNT,
-        description=f"how many units (standards, projects …) this row counts: 1 to {MAX_COUNT:,}; default 1",
-    )
-
-
 def check_count(count: Any, where: str) -> None:
     """Refuse a count above MAX_COUNT (an error naming `<where>.count`); other checks are the engine's."""
     if isinstance(count, int) and not isinstance(count, bool) and count > MAX_COUNT:
         digits = str(count)
         shown = digits if len(digits) <= 16 else f"a {len(digits)}-digit number"
         raise BadAchievementError(f"{where}.count", f"must be at most {MAX_COUNT:,}, got {shown}")
-
-
-class EstimateRequestIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    city: str
-    as_of: str | None = None
-    achievements: list[AchievementIn]

@@ -22,11 +22,13 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import cache
 from typing import Any
 
 import numpy as np
+
+from subsidy.limits import MAX_QUERY_TERMS
 
 DEFAULT_TOKENIZER = "jieba"
 
@@ -106,29 +108,36 @@ def _jieba() -> Any:
     return jieba
 
 
-def jieba_tokens(text: str) -> list[str]:
+def jieba_token_stream(text: str) -> Iterator[str]:
+    """jieba's tokens, run by run, as they are needed (a query stops reading at its term limit)."""
     jieba = _jieba()
-    tokens: list[str] = []
-    for run in _RUN.findall(normalise(text)):
+    for match in _RUN.finditer(normalise(text)):
+        run = match.group(0)
         if run[0].isascii():
-            tokens.append(run)
+            yield run
         else:
-            tokens.extend(jieba.lcut_for_search(run, HMM=True))
-    return tokens
+            yield from jieba.cut_for_search(run, HMM=True)
+
+
+def jieba_tokens(text: str) -> list[str]:
+    return list(jieba_token_stream(text))
 
 
 TOKENIZERS: dict[str, Callable[[str], list[str]]] = {"bigram": bigram_tokens, "jieba": jieba_tokens}
 
 
-def query_tokens(query: str, tokenizer: str) -> list[str]:
-    """Tokens of a user's question, stopwords dropped, each once (repeats are chatter, not weight)."""
+def query_tokens(query: str, tokenizer: str, limit: int = MAX_QUERY_TERMS) -> list[str]:
+    """Tokens of a user's question, stopwords dropped, each once (repeats are chatter, not weight),
+    the first `limit` of them: the scoring work per query is bounded."""
     tokenize = TOKENIZERS[tokenizer]
     # bigrams: cut the question words out first, or they leave bigrams spanning their edges
-    raw = tokenize(query) if tokenizer == "jieba" else tokenize(_strip_stopwords(query))
+    raw = jieba_token_stream(query) if tokenizer == "jieba" else tokenize(_strip_stopwords(query))
     seen: dict[str, None] = {}
     for token in raw:
         if token not in QUERY_STOPWORDS:
             seen.setdefault(token, None)
+            if len(seen) >= limit:
+                break
     return list(seen)
 
 

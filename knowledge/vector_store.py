@@ -28,14 +28,14 @@ import numpy as np
 from knowledge.embeddings import Embedder
 from knowledge.passage_vectors import cached_vectors
 from knowledge.settings import RetrievalSettings
-from subsidy.errors import UserInputError
+from subsidy.errors import Unavailable
 
 EMBED_BATCH = 16
 Notify = Callable[[str], None]
 Progress = Callable[[int, int], None]  # (done, total) embeddings
 
 
-class IndexUnavailableError(UserInputError):
+class IndexUnavailableError(Unavailable):
     """The index cannot be opened or written (server unreachable, directory not writable)."""
 
 

@@ -8,21 +8,25 @@ serialised straight from their models (no re-encoding pass), which keeps /api/es
 from __future__ import annotations
 
 import email.message
-import json
 import logging
+import re
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from calculators.models import Citation, Estimate, EstimateRequestIn, check_count
+from calculators.models import Citation, Estimate
+from calculators.request import EstimateBody, EstimateRequest, IsoDate, city_spellings
 from knowledge.policies import Policy, PolicyDetail
-from subsidy.errors import UserInputError
-from subsidy.security import ServiceError, limit_chat_rate, require_api_key, settings_of
+from subsidy.dates import ISO_DATE_PATTERN, parse_iso_date
+from subsidy.errors import ConfigError, Unavailable, UserInputError
+from subsidy.json_input import parse_json
+from subsidy.limits import MAX_MESSAGE_CHARS, MAX_QUERY_CHARS
+from subsidy.security import ServiceError, limit_chat_rate, limit_search_rate, settings_of
 
 log = logging.getLogger("subsidy.service")
 
@@ -47,8 +51,9 @@ def check_json_content_type(value: str | None) -> None:
 
 
 class JSONBodyRoute(APIRoute):
-    """A route whose body is checked before FastAPI parses it: 415 for a non-JSON Content-Type,
-    422 naming `body` for bytes that are not UTF-8 (FastAPI would answer a bare 400)."""
+    """A route whose body is read before FastAPI validates it: 415 for a non-JSON Content-Type,
+    422 naming `body` for bytes that are not UTF-8 (FastAPI would answer a bare 400), for a key
+    given twice and for nesting deeper than MAX_JSON_DEPTH (subsidy/json_input.py)."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handle = super().get_route_handler()
@@ -59,38 +64,43 @@ class JSONBodyRoute(APIRoute):
                 if body:
                     check_json_content_type(request.headers.get("content-type"))
                     try:
-                        body.decode("utf-8")
-                        await request.json()  # cached too: parsed once
+                        text = body.decode("utf-8")
                     except UnicodeDecodeError:
                         raise UserInputError("body", BODY_ENCODING_ERROR) from None
-                    except json.JSONDecodeError:
-                        pass  # FastAPI reports it, with the position
-                    except ValueError as err:  # e.g. an integer too long to convert
-                        reason = "a number has too many digits" if "digits" in str(err) else str(err)
-                        raise UserInputError("body", f"not valid JSON ({reason})") from None
+                    # parsed once, our way (duplicate keys, depth); FastAPI takes it from the cache
+                    request._json = parse_json(text, "body")
             return await handle(request)
 
         return handler
 
 
 router = APIRouter()
-api = APIRouter(prefix="/api", dependencies=[Depends(require_api_key)], route_class=JSONBodyRoute)
+# The API key is checked by security.KeyMiddleware, before anything reads the body.
+api = APIRouter(prefix="/api", route_class=JSONBodyRoute)
 
 # Portfolios larger than this run in a worker thread so the event loop keeps serving others.
 INLINE_PORTFOLIO_SIZE = 20
 SESSION_ID_PATTERN = r"^[A-Za-z0-9_.:\-]{1,64}$"
+NOT_BLANK = r"\S"  # JSON Schema `pattern` is a search: at least one non-space character
 
 
 class ChatRequest(BaseModel):
     """POST /api/chat body (CONTRACT.md)."""
 
-    message: str = Field(..., description="the user's message, in Chinese or English")
+    model_config = ConfigDict(extra="forbid")
+
+    message: str = Field(
+        ...,
+        description="the user's message, in Chinese or English (SUBSIDY_MAX_MESSAGE_CHARS at most)",
+        json_schema_extra={"minLength": 1, "maxLength": MAX_MESSAGE_CHARS, "pattern": NOT_BLANK},
+    )
     session_id: str | None = Field(
         None,
         pattern=SESSION_ID_PATTERN,
-        description="continue this conversation; omit to start a new one",
+        description="continue this conversation (the session_id of an earlier answer); omit, or send "
+        "an id the server did not issue, to start a new one",
     )
-    as_of: str | None = Field(None, description="the grant date, YYYY-MM-DD (default: today)")
+    as_of: IsoDate | None = Field(None, description="the grant date, YYYY-MM-DD (default: today)")
 
 
 class ChatAnswer(BaseModel):
@@ -120,12 +130,11 @@ class ErrorBody(BaseModel):
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorBody, "description": "missing or wrong X-API-Key (only when SUBSIDY_API_KEY is set)"},
-    413: {"model": ErrorBody, "description": "request body above the limit"},
     422: {"model": ErrorBody, "description": "invalid input; `field` names the culprit"},
 }
 BODY_ERRORS: dict[int | str, dict[str, Any]] = {
     **ERRORS,
+    413: {"model": ErrorBody, "description": "request body above the limit"},
     415: {"model": ErrorBody, "description": "Content-Type is not application/json (UTF-8)"},
 }
 UNAVAILABLE = {"model": ErrorBody, "description": "the server cannot serve this now (see `detail`)"}
@@ -178,84 +187,14 @@ def require_data_dir(what: str) -> None:
         raise ServiceError(503, f"{what} is not available: {data_dir_unusable_detail(problem)}")
 
 
-def _message_of(err: UserInputError) -> str:
-    """The message of a UserInputError without its `field: ` prefix and `(allowed: …)` suffix."""
-    text = str(err).removeprefix(f"{err.field}: ")
-    if err.allowed:
-        text = text.removesuffix(f" (allowed: {', '.join(err.allowed)})")
-    return text
-
-
-def renamed(err: UserInputError, field: str) -> UserInputError:
-    """The same error (same class, message and allowed values) naming another field."""
-    return type(err)(field, _message_of(err), allowed=err.allowed)
-
-
 # ---------------------------------------------------------------- estimate
-def _estimate_request_schema() -> dict[str, Any]:
-    one = {"$ref": "#/components/schemas/EstimateRequestIn"}
-    example = {
-        "city": "天津",
-        "as_of": "2022-06-01",
-        "achievements": [{"type": "standard", "level": "national", "role": "lead", "action": "draft"}],
-    }
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {
-                JSON: {
-                    "schema": {"oneOf": [one, {"type": "array", "items": one}]},
-                    "example": example,
-                }
-            },
-        }
-    }
-
-
-def _json_kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, list):
-        return "a list"
-    return "an object" if isinstance(value, dict) else type(value).__name__
-
-
-def check_request(raw: Any) -> None:
-    """What the engine's own checks say too vaguely, or not at all: a city or date of the wrong
-    JSON type ("is required" though present), and counts above MAX_COUNT (not a 500)."""
-    if not isinstance(raw, dict) or set(raw) - {"city", "as_of", "achievements"}:
-        return  # the engine names the problem
-    city = raw.get("city")
-    if city is not None and not isinstance(city, str):
-        raise UserInputError("city", f"must be a string (a city name or id), got {_json_kind(city)}")
-    as_of = raw.get("as_of")
-    if as_of is not None and not isinstance(as_of, str):
-        raise UserInputError("as_of", f"must be a string YYYY-MM-DD, got {_json_kind(as_of)}")
-    achievements = raw.get("achievements")
-    if isinstance(achievements, list):
-        for i, achievement in enumerate(achievements):
-            if isinstance(achievement, dict):
-                check_count(achievement.get("count"), f"achievements[{i}]")
-
-
-def estimate_all(payload: Any) -> Estimate | list[Estimate]:
-    """A request gives an Estimate; an array gives the Estimates in the same order, errors
-    prefixed with the request's index (`[1].city`) and keeping their allowed values."""
+def estimate_all(payload: EstimateRequest | list[EstimateRequest]) -> Estimate | list[Estimate]:
+    """A request gives an Estimate; a portfolio gives the Estimates in the same order."""
     from calculators.engine import estimate
 
-    if not isinstance(payload, list):
-        check_request(payload)
-        return estimate(payload)
-    out = []
-    for i, request in enumerate(payload):
-        try:
-            check_request(request)
-            out.append(estimate(request))
-        except UserInputError as err:
-            raise renamed(err, f"[{i}].{err.field}") from None
-    return out
+    if isinstance(payload, list):
+        return [estimate(request) for request in payload]
+    return estimate(payload)
 
 
 def estimates_json(result: Estimate | list[Estimate]) -> str:
@@ -264,18 +203,24 @@ def estimates_json(result: Estimate | list[Estimate]) -> str:
     return result.model_dump_json()
 
 
+ESTIMATE_EXAMPLE = {
+    "city": "天津",
+    "as_of": "2022-06-01",
+    "achievements": [{"type": "standard", "level": "national", "role": "lead", "action": "draft"}],
+}
+
+
 @api.post(
     "/estimate",
     tags=["calculators"],
     summary="Award calculation for one request, or an array of them (a portfolio)",
-    response_model=None,
-    responses={
-        200: {"model": Estimate, "description": "an Estimate, or an array in the same order"},
-        **BODY_ERRORS,
-    },
-    openapi_extra=_estimate_request_schema(),
+    description="An EstimateRequest gives an Estimate; an array of them gives the Estimates in the same "
+    "order, errors naming the request's index (`[1].city`). A call computes at most 1,000 achievements "
+    "(summed over a portfolio): split bigger jobs.",
+    response_model=Estimate | list[Estimate],
+    responses=BODY_ERRORS,
 )
-async def api_estimate(payload: Any = Body(...)) -> Response:
+async def api_estimate(payload: EstimateBody = Body(..., examples=[ESTIMATE_EXAMPLE])) -> Response:
     if isinstance(payload, list) and len(payload) > INLINE_PORTFOLIO_SIZE:
         result = await run_in_threadpool(estimate_all, payload)
     else:
@@ -305,18 +250,25 @@ def chat_turn_function() -> Callable[..., Any]:
     return chat_turn
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def check_message(text: str, limit: int, field: str = "message") -> str:
+    """A message or query: not blank, at most `limit` characters, valid Unicode text."""
     if not text.strip():
         raise UserInputError(field, "must not be empty")
     if len(text) > limit:
         raise UserInputError(field, f"too long: {len(text)} characters (limit {limit})")
+    bad = _SURROGATE.search(text)
+    if bad:  # from JSON "\ud800" or undecodable bytes: it could be neither answered nor stored
+        raise UserInputError(
+            field, f"not valid Unicode text (a lone surrogate at character {bad.start() + 1})"
+        )
     return text
 
 
 async def run_chat_turn(request: Request, message: str, session_id: str | None, as_of: str | None) -> Any:
     """One chat turn as the API and the chat page both run it: checked, then off the event loop."""
-    from subsidy.dates import parse_iso_date
-
     check_message(message, settings_of(request).max_message_chars)
     if as_of:
         parse_iso_date(as_of, "as_of")
@@ -356,12 +308,26 @@ def one_turn_at_a_time(
     dependencies=[Depends(limit_chat_rate)],
 )
 async def api_chat(body: ChatRequest, request: Request) -> Response:
+    if body.as_of is not None:
+        parse_iso_date(body.as_of, "as_of", empty_is_today=False)  # the schema's YYYY-MM-DD, "" included
     answer = await run_chat_turn(request, body.message, body.session_id, body.as_of)
     return json_response(answer.model_dump_json())
 
 
 # ---------------------------------------------------------------- search
-SEARCH_PARAMETERS = {"query": "q", "q": "q", "k": "k", "city": "city"}
+def optional_string(**constraints: Any) -> Callable[[dict[str, Any]], None]:
+    """The schema of an optional query parameter: a string (a query cannot send null) with these
+    constraints; values given as callables are computed when the schema is first asked for."""
+
+    def edit(schema: dict[str, Any]) -> None:
+        schema.pop("anyOf", None)
+        schema["type"] = "string"
+        schema.update({k: v() if callable(v) else v for k, v in constraints.items()})
+
+    return edit
+
+
+_city_enum = optional_string(enum=city_spellings)
 
 
 @api.get(
@@ -369,21 +335,27 @@ SEARCH_PARAMETERS = {"query": "q", "q": "q", "k": "k", "city": "city"}
     tags=["retrieval"],
     summary="Retrieval over the policy corpus",
     response_model=list[Hit],
-    responses={503: UNAVAILABLE, **ERRORS},
+    responses={429: {"model": ErrorBody, "description": "rate limit"}, 503: UNAVAILABLE, **ERRORS},
+    dependencies=[Depends(limit_search_rate)],
 )
 async def api_search(
-    request: Request,
-    q: str = Query(..., description="the query"),
+    q: str = Query(
+        ...,
+        description=f"the query, at most {MAX_QUERY_CHARS:,} characters",
+        json_schema_extra={"minLength": 1, "maxLength": MAX_QUERY_CHARS, "pattern": NOT_BLANK},
+    ),
     k: int = Query(5, ge=1, description="number of hits: at least 1; more than 50 is cut to 50"),
-    city: str | None = Query(None, description="only this city's documents (any spelling)"),
+    city: str | None = Query(
+        None, description="only this city's documents (any spelling)", json_schema_extra=_city_enum
+    ),
     with_national: bool = Query(
         False, description="with `city`: national documents too (the CLI's --with-national)"
     ),
 ) -> Response:
     from knowledge.regions import resolve_region
 
-    check_message(q, settings_of(request).max_message_chars, field="q")
-    if city and city.strip():
+    check_message(q, MAX_QUERY_CHARS, field="q")
+    if city is not None:
         resolve_region(city, "city")  # before anything heavy loads, as the CLI does
     try:
         from knowledge.search import search
@@ -391,22 +363,38 @@ async def api_search(
         log.error("retrieval unavailable: %s", err)
         raise HTTPException(status_code=503, detail="retrieval is not available") from None
     try:
-        hits = await run_in_threadpool(
-            search, q, k=min(50, k), city=city or None, include_national=with_national
-        )
-    except UserInputError as err:
-        if err.field in SEARCH_PARAMETERS:  # named as the HTTP parameter (the library says `query`)
-            raise renamed(err, SEARCH_PARAMETERS[err.field]) from None
-        # the index, the embedding model or the data directory: the server's fault, not the client's
+        hits = await run_in_threadpool(search, q, k=min(50, k), city=city, include_national=with_national)
+    except (Unavailable, ConfigError) as err:  # the index, the model: the server's fault (service.py: 503)
         log.error("retrieval unavailable: %s", err)
         await run_in_threadpool(require_data_dir, "retrieval")
-        raise ServiceError(
-            503, f"retrieval is not available: the server's {err.field} cannot be used (see the server log)"
-        ) from None
+        raise
+    except UserInputError as err:
+        if err.field == "query":  # named as the HTTP parameter
+            raise UserInputError("q", err.message, allowed=err.allowed) from None
+        raise
     return json_response("[" + ",".join(hit.model_dump_json() for hit in hits) + "]")
 
 
 # ---------------------------------------------------------------- policies
+AS_OF_QUERY = Query(
+    None,
+    description="status on this date, YYYY-MM-DD (default: today)",
+    json_schema_extra=optional_string(format="date", pattern=ISO_DATE_PATTERN),
+)
+
+
+def _strict_date(as_of: str | None) -> str | None:
+    if as_of is not None:
+        parse_iso_date(as_of, "as_of", empty_is_today=False)
+    return as_of
+
+
+def _doc_ids(schema: dict[str, Any]) -> None:
+    from knowledge.corpus import load_documents
+
+    schema["enum"] = [doc.id for doc in load_documents()]
+
+
 @api.get(
     "/policies",
     tags=["knowledge"],
@@ -415,12 +403,17 @@ async def api_search(
     responses=ERRORS,
 )
 async def api_policies(
-    city: str | None = Query(None, description="only this city's documents (any spelling)"),
-    as_of: str | None = Query(None, description="status on this date, YYYY-MM-DD (default: today)"),
+    city: str | None = Query(
+        None, description="only this city's documents (any spelling)", json_schema_extra=_city_enum
+    ),
+    as_of: str | None = AS_OF_QUERY,
 ) -> list[dict[str, Any]]:
     from knowledge.policies import list_policies
+    from knowledge.regions import resolve_region
 
-    return list_policies(city=city, as_of=as_of)
+    if city is not None:
+        resolve_region(city, "city")  # "" too: the schema lists the spellings
+    return list_policies(city=city, as_of=_strict_date(as_of))
 
 
 @api.get(
@@ -431,8 +424,8 @@ async def api_policies(
     responses={404: {"model": ErrorBody}, **ERRORS},
 )
 async def api_policy(
-    doc_id: str,
-    as_of: str | None = Query(None, description="status on this date, YYYY-MM-DD (default: today)"),
+    doc_id: str = Path(description="a document id, as /api/policies lists them", json_schema_extra=_doc_ids),
+    as_of: str | None = AS_OF_QUERY,
 ) -> dict[str, Any]:
     from knowledge.corpus import document
     from knowledge.policies import policy_detail
@@ -440,17 +433,36 @@ async def api_policy(
     try:
         document(doc_id)
     except UserInputError as err:
-        raise HTTPException(status_code=404, detail=str(err)) from None
-    return policy_detail(doc_id, as_of=as_of)
+        raise ServiceError(404, str(err).replace("document:", "doc_id:", 1), field="doc_id") from None
+    return policy_detail(doc_id, as_of=_strict_date(as_of))
 
 
 router.include_router(api)
 
 
-def document_request_models(schema: dict[str, Any]) -> dict[str, Any]:
-    """Add the Estimate request models to an OpenAPI schema (the route reads a raw body)."""
-    components = schema.setdefault("components", {}).setdefault("schemas", {})
-    request_schema = EstimateRequestIn.model_json_schema(ref_template="#/components/schemas/{model}")
-    components.update(request_schema.pop("$defs", {}))
-    components["EstimateRequestIn"] = request_schema
+def finish_openapi(schema: dict[str, Any], api_key_required: bool, max_message_chars: int) -> dict[str, Any]:
+    """What depends on the server's settings: the API key (declared, with its 401, only when
+    SUBSIDY_API_KEY is set) and the chat message limit (SUBSIDY_MAX_MESSAGE_CHARS)."""
+    message = schema["components"]["schemas"]["ChatRequest"]["properties"]["message"]
+    message["maxLength"] = max_message_chars
+    if not api_key_required:
+        return schema
+    schema["components"]["securitySchemes"] = {
+        "APIKeyHeader": {
+            "type": "apiKey",
+            "in": "header",
+            "name": "X-API-Key",
+            "description": "the server's SUBSIDY_API_KEY",
+        }
+    }
+    error = {"$ref": "#/components/schemas/ErrorBody"}
+    for path, operations in schema["paths"].items():
+        if not path.startswith("/api/"):
+            continue
+        for operation in operations.values():
+            operation["security"] = [{"APIKeyHeader": []}]
+            operation["responses"]["401"] = {
+                "description": "missing or wrong X-API-Key",
+                "content": {JSON: {"schema": error}},
+            }
     return schema

@@ -12,7 +12,7 @@ import sys
 import typer
 
 from subsidy.commands import register_all
-from subsidy.errors import UserInputError
+from subsidy.errors import SubsidyError, Unavailable
 
 app = typer.Typer(
     name="subsidy",
@@ -30,9 +30,9 @@ def main() -> None:
         result = app(standalone_mode=False)
         # click returns a typer.Exit code here instead of raising it
         sys.exit(result if isinstance(result, int) else 0)
-    except UserInputError as err:
+    except SubsidyError as err:  # the user's input or a setting: exit 2; a service unavailable: exit 1
         print(f"error: {err}", file=sys.stderr)
-        sys.exit(2)
+        sys.exit(1 if isinstance(err, Unavailable) else 2)
     except (typer.Exit, SystemExit) as done:
         code = getattr(done, "exit_code", None)
         if code is None:

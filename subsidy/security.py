@@ -2,13 +2,18 @@
 
 | variable | default | meaning |
 | --- | --- | --- |
-| `SUBSIDY_API_KEY` | unset | when set, every `/api/*` request needs the header `X-API-Key: <value>` |
+| `SUBSIDY_API_KEY` | unset | when set, every `/api/*` request needs the header `X-API-Key: <value>`, and the web pages a login (/login) |
 | `SUBSIDY_CORS_ORIGINS` | unset (CORS off) | comma-separated origins allowed to call the API from a browser |
 | `SUBSIDY_CHAT_RATE` | `6000/60` | chat turns allowed per client (IP) per N seconds, per worker process; across all instances when `SUBSIDY_DATABASE_URL` is set (subsidy/shared_rate_limit.py) |
+| `SUBSIDY_SEARCH_RATE` | `6000/60` | searches (API and policies page) allowed per client per N seconds, per worker |
+| `SUBSIDY_TRUSTED_PROXIES` | unset | comma-separated addresses or networks of reverse proxies whose `X-Forwarded-For` names the client (for the rate limits); unset: the header is ignored |
 | `SUBSIDY_MAX_BODY_BYTES` | `1048576` | request bodies above this are refused with 413 |
 | `SUBSIDY_MAX_MESSAGE_CHARS` | `4000` | a chat message above this is a 422 naming `message` |
 
-The guard middleware sits outside every route: it refuses oversized bodies, adds the
+`KeyMiddleware` sits outside everything: with SUBSIDY_API_KEY set, a request without the key
+(the header, or for pages the signed cookie the login form sets) gets its 401 (or, for a page,
+the way to /login) before anything reads its body, so a keyless bad request learns nothing
+about what would be wrong with it. The guard middleware sits outside every route: it refuses oversized bodies, adds the
 security headers to every response (errors included) and turns anything unexpected into a
 one-line 500, so no response ever carries a stack trace. `HeadAsGetMiddleware` answers HEAD
 on every GET route (load balancers probe with it): the GET response without its body.
@@ -18,7 +23,9 @@ Every JSON error has the same shape: `{"detail": "...", "field": "...|null", "al
 
 from __future__ import annotations
 
+import hashlib
 import hmac
+import ipaddress
 import json
 import logging
 import math
@@ -27,19 +34,23 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
+from http.cookies import SimpleCookie
+from urllib.parse import quote
 
-from fastapi import HTTPException, Request, Security
-from fastapi.security import APIKeyHeader
+from fastapi import HTTPException, Request
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from subsidy.errors import UserInputError
+from subsidy.errors import ConfigError
+from subsidy.limits import MAX_MESSAGE_CHARS
 
 log = logging.getLogger("subsidy.service")
 
 DEFAULT_CHAT_RATE = "6000/60"
+DEFAULT_SEARCH_RATE = "6000/60"
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
-DEFAULT_MAX_MESSAGE_CHARS = 4000
+DEFAULT_MAX_MESSAGE_CHARS = MAX_MESSAGE_CHARS
 
 # No inline script or style anywhere: every page loads /static/app.js and /static/style.css.
 CONTENT_SECURITY_POLICY = (
@@ -62,8 +73,11 @@ class ServiceSettings:
     cors_origins: tuple[str, ...] = ()
     chat_rate_limit: int = 6000
     chat_rate_seconds: float = 60.0
+    search_rate_limit: int = 6000
+    search_rate_seconds: float = 60.0
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS
+    trusted_proxies: tuple[str, ...] = ()  # addresses or networks (SUBSIDY_TRUSTED_PROXIES)
 
 
 def _positive_int(name: str, default: int) -> int:
@@ -71,7 +85,7 @@ def _positive_int(name: str, default: int) -> int:
     if not raw:
         return default
     if not raw.isdigit() or int(raw) < 1:
-        raise UserInputError(name, f"must be a positive integer, got {raw!r}")
+        raise ConfigError(name, f"must be a positive integer, got {raw!r}")
     return int(raw)
 
 
@@ -91,9 +105,9 @@ def parse_rate(text: str, name: str = "SUBSIDY_CHAT_RATE") -> tuple[int, float]:
         seconds = units[per] if per in units else float(per)
         limit = int(count)
     except ValueError:
-        raise UserInputError(name, f"not a rate: {text!r}; use N/SECONDS, e.g. 600/60") from None
+        raise ConfigError(name, f"not a rate: {text!r}; use N/SECONDS, e.g. 600/60") from None
     if limit < 1 or not seconds > 0:
-        raise UserInputError(name, f"not a rate: {text!r}; both numbers must be positive")
+        raise ConfigError(name, f"not a rate: {text!r}; both numbers must be positive")
     return limit, seconds
 
 
@@ -102,14 +116,33 @@ def load_service_settings() -> ServiceSettings:
     api_key = os.environ.get("SUBSIDY_API_KEY", "").strip() or None
     origins = tuple(o.strip() for o in os.environ.get("SUBSIDY_CORS_ORIGINS", "").split(",") if o.strip())
     limit, seconds = parse_rate(os.environ.get("SUBSIDY_CHAT_RATE", "").strip() or DEFAULT_CHAT_RATE)
+    search_limit, search_seconds = parse_rate(
+        os.environ.get("SUBSIDY_SEARCH_RATE", "").strip() or DEFAULT_SEARCH_RATE, "SUBSIDY_SEARCH_RATE"
+    )
     return ServiceSettings(
         api_key=api_key,
         cors_origins=origins,
         chat_rate_limit=limit,
         chat_rate_seconds=seconds,
+        search_rate_limit=search_limit,
+        search_rate_seconds=search_seconds,
         max_body_bytes=_positive_int("SUBSIDY_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
         max_message_chars=max_message_chars(),
+        trusted_proxies=parse_trusted_proxies(os.environ.get("SUBSIDY_TRUSTED_PROXIES", "")),
     )
+
+
+def parse_trusted_proxies(text: str, name: str = "SUBSIDY_TRUSTED_PROXIES") -> tuple[str, ...]:
+    """Comma-separated addresses or networks (10.0.0.5, 10.0.0.0/8, ::1); a bad one is a ConfigError."""
+    out = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        try:
+            out.append(str(ipaddress.ip_network(part, strict=False)))
+        except ValueError:
+            raise ConfigError(name, f"not an IP address or network: {part!r}") from None
+    return tuple(out)
 
 
 def settings_of(request: Request) -> ServiceSettings:
@@ -154,41 +187,138 @@ class RateLimiter:
                 del self._buckets[key]
 
 
+@cache
+def _networks(trusted: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(n, strict=False) for n in trusted)
+
+
+def _is_trusted(address: str, trusted: tuple[str, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return False
+    return any(ip in network for network in _networks(trusted))
+
+
+def client_address(peer: str | None, forwarded_for: str | None, trusted: tuple[str, ...]) -> str:
+    """Who the rate limits count: the peer, unless the peer is a trusted proxy; then the last
+    address in X-Forwarded-For that is not itself a trusted proxy (the one our proxy saw).
+    Addresses a client wrote further left are never believed."""
+    if not peer:
+        return "unknown"
+    if not forwarded_for or not trusted or not _is_trusted(peer, trusted):
+        return peer
+    hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not _is_trusted(hop, trusted):
+            return hop
+    return hops[0] if hops else peer
+
+
 def client_key(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    trusted = settings_of(request).trusted_proxies
+    peer = request.client.host if request.client else None
+    return client_address(peer, request.headers.get("x-forwarded-for"), trusted)
 
 
-def limit_chat_rate(request: Request) -> None:
-    """Dependency of the chat endpoints (API and page): 429 with Retry-After past the limit."""
-    wait = request.app.state.chat_limiter.acquire(client_key(request))
+def _limit(request: Request, limiter: RateLimiter, what: str) -> None:
+    wait = limiter.acquire(client_key(request))
     if wait is not None:
         seconds = max(1, math.ceil(wait))
         raise HTTPException(
             status_code=429,
-            detail=f"too many chat requests from this client; retry in {seconds} s",
+            detail=f"too many {what} requests from this client; retry in {seconds} s",
             headers={"Retry-After": str(seconds)},
         )
 
 
+def limit_chat_rate(request: Request) -> None:
+    """Dependency of the chat endpoints (API and page): 429 with Retry-After past the limit."""
+    _limit(request, request.app.state.chat_limiter, "chat")
+
+
+def limit_search_rate(request: Request) -> None:
+    """Dependency of the search endpoints (API and the policies page's search)."""
+    _limit(request, request.app.state.search_limiter, "search")
+
+
 # ---------------------------------------------------------------- API key
-api_key_header = APIKeyHeader(
-    name="X-API-Key",
-    auto_error=False,
-    description="required on /api/* only when the server sets SUBSIDY_API_KEY",
-)
+API_KEY_HEADER = "X-API-Key"
+LOGIN_COOKIE = "subsidy_login"
+LOGIN_SECONDS = 30 * 24 * 3600
+LOGIN_PATH = "/login"
+# open without the key: health probes, the login form and what it loads, the API description
+OPEN_PATHS = ("/healthz", LOGIN_PATH, "/openapi.json", "/docs")
+OPEN_PREFIXES = ("/static/",)
 
 
-def require_api_key(request: Request, given: str | None = Security(api_key_header)) -> None:
-    expected = settings_of(request).api_key
-    if expected is None:
-        return
-    if given is None or not hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8")):
-        raise ServiceError(
-            401,
-            "X-API-Key: missing or wrong API key",
-            field="X-API-Key",
-            headers={"WWW-Authenticate": "X-API-Key"},
-        )
+def key_matches(given: str | None, expected: str) -> bool:
+    return given is not None and hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+
+
+def _signature(key: str, expires: int) -> str:
+    return hmac.new(key.encode("utf-8"), f"page-login:{expires}".encode(), hashlib.sha256).hexdigest()
+
+
+def login_cookie_value(key: str, now: float | None = None) -> str:
+    """`<expiry>.<HMAC of it under the API key>`: proves the key was typed, reveals nothing of it,
+    and stops working when the key changes or the expiry passes."""
+    expires = int((now if now is not None else time.time()) + LOGIN_SECONDS)
+    return f"{expires}.{_signature(key, expires)}"
+
+
+def login_cookie_valid(value: str | None, key: str, now: float | None = None) -> bool:
+    expires, _, signature = (value or "").partition(".")
+    if not expires.isdigit() or int(expires) < (now if now is not None else time.time()):
+        return False
+    return hmac.compare_digest(signature.encode(), _signature(key, int(expires)).encode())
+
+
+class KeyMiddleware:
+    """With SUBSIDY_API_KEY set: /api/* needs the X-API-Key header, pages the login cookie (or the
+    header). Checked before anything reads the body: a keyless request gets 401 whatever it sent."""
+
+    def __init__(self, app: ASGIApp, api_key: str | None):
+        self.app = app
+        self.api_key = api_key
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.api_key is None or scope["type"] != "http" or self._open(scope):
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        if key_matches(headers.get(API_KEY_HEADER.lower()), self.api_key):
+            await self.app(scope, receive, send)
+            return
+        path = scope["path"]
+        if not path.startswith("/api/"):
+            cookie = SimpleCookie()
+            try:
+                cookie.load(headers.get("cookie", ""))
+            except Exception:  # a malformed Cookie header: as if there were none
+                cookie = SimpleCookie()
+            morsel = cookie.get(LOGIN_COOKIE)
+            if login_cookie_valid(morsel.value if morsel else None, self.api_key):
+                await self.app(scope, receive, send)
+                return
+            if scope["method"] in ("GET", "HEAD") and "text/html" in headers.get("accept", ""):
+                await _redirect(send, f"{LOGIN_PATH}?next={quote(path)}")
+                return
+        detail = f"{API_KEY_HEADER}: missing or wrong API key"
+        for message in _json_message(401, detail, API_KEY_HEADER, {"www-authenticate": API_KEY_HEADER}):
+            await send(message)
+
+    @staticmethod
+    def _open(scope: Scope) -> bool:
+        path = scope["path"]
+        return scope["method"] == "OPTIONS" or path in OPEN_PATHS or path.startswith(OPEN_PREFIXES)
+
+
+async def _redirect(send: Send, location: str) -> None:
+    headers = [(b"location", location.encode("latin-1")), (b"content-length", b"0")]
+    headers += [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS]
+    await send({"type": "http.response.start", "status": 303, "headers": headers})
+    await send({"type": "http.response.body", "body": b""})
 
 
 # ---------------------------------------------------------------- errors
@@ -243,10 +373,12 @@ class BodyTooLarge(ServiceError):
         super().__init__(413, f"request body too large (limit {limit} bytes)", field="body")
 
 
-def _json_message(status: int, detail: str, field: str | None = None) -> tuple[Message, Message]:
+def _json_message(
+    status: int, detail: str, field: str | None = None, extra_headers: dict[str, str] | None = None
+) -> tuple[Message, Message]:
     body = json.dumps(error_body(detail, field), ensure_ascii=False).encode("utf-8")
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    headers += [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS]
+    headers += [(k.encode(), v.encode()) for k, v in [*SECURITY_HEADERS, *(extra_headers or {}).items()]]
     return (
         {"type": "http.response.start", "status": status, "headers": headers},
         {"type": "http.response.body", "body": body},

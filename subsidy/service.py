@@ -20,10 +20,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from subsidy.errors import UserInputError
+from subsidy.errors import ConfigError, SubsidyError, Unavailable, UserInputError
 from subsidy.security import (
     GuardMiddleware,
     HeadAsGetMiddleware,
+    KeyMiddleware,
+    RateLimiter,
     ServiceSettings,
     error_body,
     load_service_settings,
@@ -39,21 +41,11 @@ Amounts are integers in yuan. POST bodies are UTF-8 JSON sent with
 Every error is `{"detail": "…", "field": "…" or null, "allowed": […]}`: 422 with `field`
 naming the culprit (a body that is not UTF-8 JSON names `body`); 415 for a POST whose
 Content-Type is not JSON (`field`: `content-type`); 413 for bodies above the limit; 429 when
-a client sends chat turns too fast; 401 when the server sets `SUBSIDY_API_KEY` and the
-`X-API-Key` header is missing or wrong; 503 when the server cannot serve the request (e.g. its
+a client sends chat turns or searches too fast; 401 when the server sets `SUBSIDY_API_KEY` and the
+`X-API-Key` header is missing or wrong (checked before anything else); 503 when the server cannot serve the request (e.g. its
 data directory `SUBSIDY_DATA_DIR` or its database `SUBSIDY_DATABASE_URL` is unusable: `/healthz`
 then says so too). Every GET route
 also answers HEAD."""
-
-
-def _validation_message(err: RequestValidationError) -> tuple[str, str]:
-    first = err.errors()[0] if err.errors() else {}
-    if first.get("type") == "json_invalid":
-        reason = (first.get("ctx") or {}).get("error", "")
-        return "body", f"body: not valid JSON{f' ({reason})' if reason else ''}"
-    loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "header")]
-    field = ".".join(loc) or "body"
-    return field, f"{field}: {first.get('msg', 'invalid')}"
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -61,10 +53,22 @@ def install_error_handlers(app: FastAPI) -> None:
     async def user_error(_: Request, err: UserInputError) -> JSONResponse:
         return JSONResponse(status_code=422, content=error_body(str(err), err.field, err.allowed))
 
+    @app.exception_handler(ConfigError)
+    @app.exception_handler(Unavailable)
+    async def server_cannot(_: Request, err: SubsidyError) -> JSONResponse:
+        # the server's own setting or resource: not the client's fault, and not its business which
+        log.error("unavailable: %s", err)
+        detail = f"not available now: the server's {err.field} cannot be used (see the server log)"
+        return JSONResponse(status_code=503, content=error_body(detail))
+
     @app.exception_handler(RequestValidationError)
-    async def validation_error(_: Request, err: RequestValidationError) -> JSONResponse:
-        field, message = _validation_message(err)
-        return JSONResponse(status_code=422, content=error_body(message, field))
+    async def validation_error(request: Request, err: RequestValidationError) -> JSONResponse:
+        from calculators.request import user_error as said_our_way
+        from subsidy.api_routes import ChatRequest
+
+        fields = list(ChatRequest.model_fields) if request.url.path == "/api/chat" else None
+        problem = said_our_way(err.errors(), fields)
+        return JSONResponse(status_code=422, content=error_body(str(problem), problem.field, problem.allowed))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, err: StarletteHTTPException) -> Any:
@@ -124,7 +128,7 @@ def require_usable_data_dir() -> None:
     path = data_dir()
     problem = data_dir_problem(path)
     if problem:
-        raise UserInputError("SUBSIDY_DATA_DIR", f"{path}: {problem}; point it at a writable directory")
+        raise ConfigError("SUBSIDY_DATA_DIR", f"{path}: {problem}; point it at a writable directory")
     from assistant import store
     from assistant.sessions import check_writable
 
@@ -185,7 +189,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         title="标准化补助助手 API",
         description=DESCRIPTION,
         version="0.1.0",
-        docs_url=None,  # /docs is served locally by subsidy.web_routes (no CDN, no inline script)
+        docs_url=None,  # /docs is served locally by subsidy.web.api_docs_page (no CDN, no inline script)
         redoc_url=None,
         lifespan=_lifespan,
     )
@@ -193,6 +197,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     from subsidy.shared_rate_limit import chat_limiter
 
     app.state.chat_limiter = chat_limiter(settings.chat_rate_limit, settings.chat_rate_seconds)
+    app.state.search_limiter = RateLimiter(settings.search_rate_limit, settings.search_rate_seconds)
     install_error_handlers(app)
     app.include_router(api_routes.router)
 
@@ -200,7 +205,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = api_routes.document_request_models(base_openapi())
+            app.openapi_schema = api_routes.finish_openapi(
+                base_openapi(), settings.api_key is not None, settings.max_message_chars
+            )
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
@@ -213,7 +220,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             allow_headers=["Content-Type", "X-API-Key"],
         )
     app.add_middleware(HeadAsGetMiddleware)
-    app.add_middleware(GuardMiddleware, max_body_bytes=settings.max_body_bytes)  # outermost: sees all
+    app.add_middleware(GuardMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(KeyMiddleware, api_key=settings.api_key)  # outermost: the key before the body
     from subsidy import web
 
     web.mount(app)
@@ -244,4 +252,7 @@ def serve(host: str, port: int, workers: int = 1) -> None:
         # request arrives on it, that request gets a reset (a 502 at the balancer). uvicorn's 5 s
         # made this happen under load, when the event loop ran late.
         timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        # X-Forwarded-For is read by security.client_key, from SUBSIDY_TRUSTED_PROXIES only;
+        # uvicorn's own reading would believe any client of a same-host proxy
+        proxy_headers=False,
     )

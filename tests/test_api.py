@@ -129,8 +129,7 @@ def test_openapi_and_docs_list_every_endpoint(client):
     schema = client.get("/openapi.json").json()
     for path in ("/api/estimate", "/api/chat", "/api/search", "/api/policies", "/healthz"):
         assert path in schema["paths"], path
-    assert "EstimateRequestIn" in schema["components"]["schemas"]
-    assert "AchievementIn" in schema["components"]["schemas"]
+    assert "EstimateRequest" in schema["components"]["schemas"]
     page = client.get("/docs")
     assert page.status_code == 200
     assert "/api/estimate" in page.text and "/openapi.json" in page.text
@@ -345,7 +344,7 @@ def test_settings_come_from_the_environment(monkeypatch):
 
 
 # ---------------------------------------------------------------- API key, CORS, headers
-def test_api_key_guards_the_api_only(fake_assistant):
+def test_api_key_guards_the_api_and_the_pages(fake_assistant):
     client = make_client(api_key="s3cret")
     assert client.post("/api/estimate", json=TIANJIN).status_code == 401
     wrong = client.post("/api/estimate", json=TIANJIN, headers={"X-API-Key": "guess"})
@@ -355,7 +354,9 @@ def test_api_key_guards_the_api_only(fake_assistant):
     assert client.get("/api/policies", headers={"X-API-Key": "s3cret"}).status_code == 200
     assert client.get("/api/policies").status_code == 401
     assert client.get("/healthz").status_code == 200
-    assert client.get("/").status_code == 200  # the pages call the library, not /api
+    # issue 14 item 7: the pages need the key too (tests/test_hardening.py: the login form)
+    assert client.get("/").status_code == 401
+    assert client.get("/", headers={"X-API-Key": "s3cret"}).status_code == 200
 
 
 def test_cors_is_off_by_default(client):
@@ -561,11 +562,11 @@ def test_count_at_the_bound_is_an_exact_safe_integer(client):
 
 
 def test_count_bound_is_documented_in_the_schema(client):
-    count = client.get("/openapi.json").json()["components"]["schemas"]["AchievementIn"]["properties"][
-        "count"
-    ]
-    assert count["maximum"] == 10_000 and count["minimum"] == 1
-    assert "10,000" in count["description"]
+    request = client.get("/openapi.json").json()["components"]["schemas"]["EstimateRequest"]
+    for achievement in request["properties"]["achievements"]["items"]["oneOf"]:  # one per type
+        count = achievement["properties"]["count"]
+        assert count["maximum"] == 10_000 and count["minimum"] == 1
+        assert "10,000" in count["description"]
 
 
 def test_a_number_too_long_to_read_is_422_naming_the_body(client):
@@ -655,10 +656,10 @@ def test_chat_with_an_unusable_data_dir_is_503_not_a_forgotten_turn(client, unus
 
 
 def test_search_with_an_unusable_data_dir_is_503(client, unusable_data_dir, monkeypatch):
-    from subsidy.errors import UserInputError
+    from subsidy.errors import ConfigError
 
-    def search(*_: Any, **__: Any) -> list[Any]:
-        raise UserInputError("SUBSIDY_DATA_DIR", f"{unusable_data_dir} is not a directory")
+    def search(*_: Any, **__: Any) -> list[Any]:  # a setting, not the client's input (issue 18.7)
+        raise ConfigError("SUBSIDY_DATA_DIR", f"{unusable_data_dir} is not a directory")
 
     module = types.ModuleType("knowledge.search")
     module.search = search  # type: ignore[attr-defined]

@@ -264,20 +264,29 @@ def test_sessions_survive_a_restart(isolated: Path) -> None:
 
 
 def test_several_worker_processes_share_the_store(isolated: Path) -> None:
+    # each worker continues the conversation the server issued it (issue 14: no client-chosen ids)
     code = (
-        "import sys; from assistant.dialogue import chat_turn\n"
+        "from assistant.dialogue import chat_turn\n"
+        "sid = None\n"
         "for i in range(8):\n"
-        "    chat_turn('天津主导制定国标', session_id=f'w{sys.argv[1]}', as_of='2023-06-01')\n"
+        "    sid = chat_turn('天津主导制定国标', session_id=sid, as_of='2023-06-01').session_id\n"
+        "print(sid)\n"
     )
     env = {**os.environ, "SUBSIDY_DATA_DIR": str(isolated)}
     workers = [
-        subprocess.Popen([sys.executable, "-c", code, str(n)], cwd=ROOT, env=env, stderr=subprocess.PIPE)
-        for n in range(4)
+        subprocess.Popen(
+            [sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        for _ in range(4)
     ]
+    ids = []
     for proc in workers:
-        assert proc.wait(timeout=180) == 0, proc.stderr.read() if proc.stderr else ""
-    for n in range(4):
-        assert len(sessions.history(f"w{n}")) == 8
+        out, err = proc.communicate(timeout=180)
+        assert proc.returncode == 0, err
+        ids.append(out.decode().strip())
+    assert len(set(ids)) == 4
+    for sid in ids:
+        assert len(sessions.history(sid)) == 8
 
 
 def test_each_turn_keeps_the_whole_answer_as_sent() -> None:
@@ -298,6 +307,9 @@ CREATE TABLE turns (session_id TEXT NOT NULL, n INTEGER NOT NULL, at TEXT NOT NU
 """
 
 
+OLD = "0123456789abcdef0123456789abcdef"  # an id as older servers issued them (uuid4 hex)
+
+
 def test_a_sessions_database_from_before_answer_json_is_migrated(isolated: Path) -> None:
     import sqlite3
 
@@ -306,15 +318,15 @@ def test_a_sessions_database_from_before_answer_json_is_migrated(isolated: Path)
     with sqlite3.connect(isolated / "sessions.sqlite3") as conn:
         conn.executescript(OLD_SCHEMA)
         state = SessionState(city="tianjin", turns=1).model_dump_json()
-        conn.execute("INSERT INTO sessions VALUES ('old', '2024-01-01', '2024-01-01', ?)", (state,))
+        conn.execute(f"INSERT INTO sessions VALUES ('{OLD}', '2024-01-01', '2024-01-01', ?)", (state,))
         conn.execute(
-            "INSERT INTO turns VALUES ('old', 1, '2024-01-01', '我们在天津', '请问是哪一类成果？', "
+            f"INSERT INTO turns VALUES ('{OLD}', 1, '2024-01-01', '我们在天津', '请问是哪一类成果？', "
             "'请问是哪一类成果？', NULL)"
         )
     conn.close()
     store.forget_engines()  # as a fresh process would open it
 
-    assert sessions.recent_turns("old") == [
+    assert sessions.recent_turns(OLD) == [
         {
             "n": 1,
             "at": "2024-01-01",
@@ -324,21 +336,21 @@ def test_a_sessions_database_from_before_answer_json_is_migrated(isolated: Path)
                 "citations": [],
                 "estimate": None,
                 "follow_up": "请问是哪一类成果？",
-                "session_id": "old",
+                "session_id": OLD,
             },
         }
     ]
-    got = ask("主导制定国家标准", "old")  # the old state (天津) carries on
+    got = ask("主导制定国家标准", OLD)  # the old state (天津) carries on
     assert got["estimate"]["items"][0]["amount_yuan"] == 80000
-    turns = sessions.recent_turns("old")
+    turns = sessions.recent_turns(OLD)
     assert [t["n"] for t in turns] == [1, 2] and turns[1]["answer"] == got
-    assert [t["message"] for t in sessions.history("old")] == ["我们在天津", "主导制定国家标准"]
+    assert [t["message"] for t in sessions.history(OLD)] == ["我们在天津", "主导制定国家标准"]
     with sqlite3.connect(isolated / "sessions.sqlite3") as conn:
         columns = [row[1] for row in conn.execute("PRAGMA table_info(turns)")]
     conn.close()
     assert columns.count("answer_json") == 1
     store.forget_engines()
-    assert len(sessions.recent_turns("old")) == 2  # opening a migrated database again changes nothing
+    assert len(sessions.recent_turns(OLD)) == 2  # opening a migrated database again changes nothing
 
 
 def test_bad_session_ids_and_dates_are_user_errors() -> None:
@@ -348,9 +360,14 @@ def test_bad_session_ids_and_dates_are_user_errors() -> None:
         chat_turn("天津", as_of="2023-02-30")
 
 
-def test_a_client_chosen_session_id_starts_a_conversation() -> None:
-    assert ask("我们在天津", "client-42")["session_id"] == "client-42"
-    assert ask("主导制定国家标准", "client-42")["estimate"]["items"][0]["amount_yuan"] == 80000
+def test_a_client_chosen_session_id_starts_a_new_conversation_with_a_new_id() -> None:
+    # issue 14 item 6 (this test asserted the opposite before): ids are the server's to issue
+    first = ask("我们在天津", "client-42")
+    assert first["session_id"] != "client-42" and re.fullmatch(r"[0-9a-f]{32}", first["session_id"])
+    again = ask("主导制定国家标准", "client-42")
+    assert again["session_id"] not in ("client-42", first["session_id"])
+    assert again["estimate"] is None  # 天津 was not carried over: nothing joined the two turns
+    assert ask("主导制定国家标准", first["session_id"])["estimate"]["items"][0]["amount_yuan"] == 80000
 
 
 # ---------------------------------------------------------------- safety

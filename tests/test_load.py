@@ -110,8 +110,8 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 60.0) -> float:
-        env = {**os.environ, "SUBSIDY_DATA_DIR": str(self.data_dir), **(self.env_extra or {})}
-        env.pop("SUBSIDY_API_KEY", None)
+        env = {name: value for name, value in os.environ.items() if name != "SUBSIDY_API_KEY"}
+        env.update({"SUBSIDY_DATA_DIR": str(self.data_dir), **(self.env_extra or {})})
         if self.fake_assistant:
             cmd = [sys.executable, "-c", LAUNCH_WITH_FAKE_ASSISTANT, str(self.port)]
         else:

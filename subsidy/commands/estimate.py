@@ -39,27 +39,21 @@ def read_requests(file: str) -> Any:
         except OSError as err:
             raise UserInputError("FILE", f"cannot read {file} ({err.strerror or err})") from None
         text = _decode(data, file)
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as err:
-        raise UserInputError(
-            "FILE", f"not valid JSON ({err.msg} at line {err.lineno} column {err.colno})"
-        ) from None
+    from subsidy.json_input import parse_json
+
+    return parse_json(text, "FILE")  # as the API reads a body: no key twice, no deep nesting
 
 
 def estimate_many(payload: Any) -> Any:
-    """A request gives an Estimate; an array gives the Estimates in the same order."""
+    """A request gives an Estimate; an array gives the Estimates in the same order (errors name
+    `[i].field`); both checked as POST /api/estimate checks them, limits included."""
     from calculators.engine import estimate
+    from calculators.request import parse_body
 
-    if isinstance(payload, list):
-        out = []
-        for i, request in enumerate(payload):
-            try:
-                out.append(estimate(request))
-            except UserInputError as err:
-                raise UserInputError(f"[{i}].{err.field}", str(err).split(": ", 1)[1]) from None
-        return out
-    return estimate(payload)
+    parsed = parse_body(payload)
+    if isinstance(parsed, list):
+        return [estimate(request) for request in parsed]
+    return estimate(parsed)
 
 
 def _print_tables(estimates: list[Any]) -> None:

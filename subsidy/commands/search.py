@@ -8,6 +8,8 @@ from typing import Any
 
 import typer
 
+from subsidy.limits import MAX_QUERY_CHARS
+
 
 def _print_table(query: str, hits: list[Any]) -> None:
     from rich.console import Console
@@ -41,7 +43,7 @@ def register(app: typer.Typer) -> None:
     @app.command("search")
     def search(
         query: str = typer.Argument(
-            ..., help="what to look for, in plain Chinese (at most 2,000 characters)"
+            ..., help=f"what to look for, in plain Chinese (at most {MAX_QUERY_CHARS:,} characters)"
         ),
         k: int = typer.Option(5, "--k", help="number of hits, at least 1; more than 50 is cut to 50"),
         city: str = typer.Option(

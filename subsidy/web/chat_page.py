@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from subsidy.errors import UserInputError
-from subsidy.security import limit_chat_rate
+from subsidy.security import limit_chat_rate, settings_of
 from subsidy.web.forms import form_fields, same_origin
 from subsidy.web.messages import chinese_message
 from subsidy.web.rendering import distinct_statuses, render
@@ -111,8 +111,9 @@ def _latest_turn_number(session_id: str) -> int:
     return latest[0]["n"] if latest else 0
 
 
-def _page(turns: list[dict[str, Any]], status_code: int = 200, **form: Any) -> HTMLResponse:
+def _page(request: Request, turns: list[dict[str, Any]], status_code: int = 200, **form: Any) -> HTMLResponse:
     context = {"error": None, "technical": None, "message": "", "as_of": ""} | form
+    context["max_message_chars"] = settings_of(request).max_message_chars
     return render(
         "chat.html",
         status_code=status_code,
@@ -126,7 +127,7 @@ def _page(turns: list[dict[str, Any]], status_code: int = 200, **form: Any) -> H
 
 @router.get("/", response_class=HTMLResponse)
 async def chat_page(request: Request) -> HTMLResponse:
-    return _page(conversation(session_from_cookie(request)))
+    return _page(request, conversation(session_from_cookie(request)))
 
 
 @router.post("/chat", dependencies=[Depends(limit_chat_rate), Depends(same_origin)])
@@ -145,6 +146,7 @@ async def chat_post(request: Request) -> Response:
         if fragment:
             return render("_chat_error.html", status_code=422, message=said, technical=technical)
         return _page(
+            request,
             conversation(session_id),
             status_code=422,
             error=said,

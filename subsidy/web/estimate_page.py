@@ -17,10 +17,11 @@ from fastapi.responses import HTMLResponse
 from calculators.models import check_count
 from subsidy.errors import UserInputError
 from subsidy.exports import InputRow
+from subsidy.limits import MAX_FORM_ROWS
 from subsidy.web.messages import chinese_message
 from subsidy.web.rendering import render
 
-MAX_ROWS = 30
+MAX_ROWS = MAX_FORM_ROWS
 ALL_CITIES = "all"
 
 router = APIRouter(include_in_schema=False)

@@ -10,6 +10,7 @@ query about nothing in the corpus says so instead of listing the nearest strange
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -18,10 +19,12 @@ from urllib.parse import quote
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
-from subsidy.errors import UserInputError
+from subsidy.errors import ConfigError, Unavailable, UserInputError
+from subsidy.security import limit_search_rate
 from subsidy.web.messages import chinese_message
 from subsidy.web.rendering import render, render_error_page
 
+log = logging.getLogger("subsidy.service")
 router = APIRouter(include_in_schema=False)
 SEARCH_K = 8
 
@@ -116,6 +119,7 @@ async def policies_page(request: Request) -> HTMLResponse:
     hits: list[dict[str, Any]] = []
     search_error: str | None = None
     if query and error is None:
+        limit_search_rate(request)
         found, search_error = await _search_hits(query, city or None)
         hits = [hit_view(h, day, as_of) for h in found if relevant(h)]
     return render(
@@ -144,9 +148,12 @@ async def _search_hits(query: str, city: str | None) -> tuple[list[dict[str, Any
     except ImportError:
         return [], "检索暂不可用"
     try:
-        hits = await run_in_threadpool(search, query[:500], k=SEARCH_K, city=city)
+        hits = await run_in_threadpool(search, query, k=SEARCH_K, city=city)
     except UserInputError as err:
         return [], chinese_message(str(err))[0]
+    except (Unavailable, ConfigError):
+        log.exception("retrieval unavailable")
+        return [], "检索暂不可用"
     return [h.model_dump(mode="json") for h in hits], None
 
 

@@ -18,6 +18,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from subsidy import money
+from subsidy.limits import MAX_COUNT, MAX_QUERY_CHARS
 from subsidy.web.forms import CROSS_SITE_REFUSED
 from subsidy.wording import TRACE_OPS_ZH, amounts_in_text, basis_short, data_date, plain_words
 
@@ -96,6 +97,7 @@ def environment() -> jinja2.Environment:
     env.globals["today"] = lambda: dt.date.today().isoformat()
     env.globals["article_anchor"] = article_anchor
     env.globals["trace_ops"] = TRACE_OPS_ZH
+    env.globals.update(max_count=MAX_COUNT, max_query_chars=MAX_QUERY_CHARS)
     return env
 
 
