@@ -63,13 +63,18 @@ class CityMenu(BaseModel):
         return docs[0].status
 
 
+def _label(text: str) -> str:
+    """An open value without a label (provincial_innovation_base) reads as words, not an identifier."""
+    return text.replace("_", " ") if text.isascii() else text
+
+
 def _describe(rule: Rule) -> str:
     spec = achievement_types()[rule.when["type"][0]]
     parts = []
     for field in spec.fields:
         values = rule.when.get(field.name)
         if values:
-            parts.append("/".join(field.label(v) for v in values))
+            parts.append("/".join(_label(field.label(v)) for v in values))
     return " ".join(parts) or spec.label
 
 
