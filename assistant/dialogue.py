@@ -386,21 +386,24 @@ def _uncovered_citations(est: Estimate) -> list[Citation]:
 
 def _other_readings(
     state: SessionState, as_of: dt.date
-) -> tuple[dict[int, list[str]], list[Citation]]:
+) -> tuple[dict[int, list[str]], list[Citation], list[Estimate]]:
     """For each assumed fact (制定 by default): what the other reading pays, in one line, cited."""
     from calculators.engine import estimate
 
     notes: dict[int, list[str]] = {}
     cites: list[Citation] = []
+    estimates: list[Estimate] = []
     for i, fact in enumerate(state.achievements):
         for name, others in fact.assumed.items():
             shown = answers.display_value(fact.type, name, fact.fields.get(name))
             for value in others:
                 request = {"type": fact.type, **fact.fields, name: value, "count": fact.count or 1}
                 try:
-                    item = estimate({"city": state.city, "as_of": as_of.isoformat(), "achievements": [request]}).items[0]
+                    other_est = estimate({"city": state.city, "as_of": as_of.isoformat(), "achievements": [request]})
                 except Exception:  # the other reading is not a valid request: nothing to say
                     continue
+                item = other_est.items[0]
+                estimates.append(other_est)
                 other = answers.display_value(fact.type, name, value)
                 if item.covered and item.amount_yuan is not None and item.citation is not None:
                     word = "最高不超过 " if item.basis == "up_to" else ""
@@ -409,7 +412,7 @@ def _other_readings(
                 else:
                     line = f"未说明{shown}还是{other}，按{shown}计算；若为{other}，当地没有条款资助。"
                 notes.setdefault(i, []).append(line)
-    return notes, cites
+    return notes, cites, estimates
 
 
 def estimate_reply(state: SessionState, as_of: dt.date, notices: list[str], english: bool = False) -> Reply:
@@ -417,7 +420,7 @@ def estimate_reply(state: SessionState, as_of: dt.date, notices: list[str], engl
 
     state.pending = []
     est = estimate(estimate_request(state, as_of))
-    assumed, assumed_cites = _other_readings(state, as_of)
+    assumed, assumed_cites, others = _other_readings(state, as_of)
     instead = {
         item.input_index: answers.alternatives_in_words(
             item.type, evidence.paid_alternatives(est.city, item.type)
@@ -430,7 +433,7 @@ def estimate_reply(state: SessionState, as_of: dt.date, notices: list[str], engl
         extra.setdefault(i, []).extend(lines)
     text = answers.render_estimate(est, state.achievements, notices, extra, instead=instead, english=english)
     citations = answers.estimate_citations(est) + _uncovered_citations(est) + assumed_cites
-    return Reply(answer=text, citations=_dedupe(citations), estimate=est)
+    return Reply(answer=text, citations=_dedupe(citations), estimate=est, alternatives=others or None)
 
 
 def _dedupe(citations: list[Citation]) -> list[Citation]:
@@ -602,6 +605,11 @@ def _route(u: Understanding, state: SessionState) -> str | None:
         primary = "amount"
     if primary == "definition" and ext.achievements and "amount" in u.cues:
         primary = "amount"
+    # 天津 / 是修订 / 那如果是修订呢: a short reply that only completes or changes the facts of the
+    # conversation continues it; the examples' vote alone does not turn it into another question
+    if context and primary not in u.cues and (ext.has_facts or ext.whatif or state.pending):
+        if not (primary == "compare" and u.cities):
+            primary = "amount" if (state.achievements or ext.achievements) else primary
     return primary
 
 
@@ -648,7 +656,7 @@ def _answer(message: str, u: Understanding, route: str | None, state: SessionSta
         return Reply(answer=answers.render_help(kind, notices, english=english))
 
     if route == "compare":
-        cities = list(ext.city_candidates) if len(ext.city_candidates) > 1 else None
+        cities = list(u.cities) or (list(ext.city_candidates) if len(ext.city_candidates) > 1 else None)
         if cities and state.city and len(cities) == 1:
             cities = [state.city, *cities]
         if cities is None and ext.city and state.city and ext.city != state.city:
@@ -683,8 +691,16 @@ def _answer(message: str, u: Understanding, route: str | None, state: SessionSta
         if city is None:
             state.pending = [Slot(kind="city")]
             reply.follow_up = _question(Slot(kind="city"), state)
+        elif state.achievements:
+            apply_defaults(state)
+            resolve_candidates(state)
+            if not missing_slots(state, need_achievement=True):
+                amount = estimate_reply(state, as_of, [], english=english)
+                reply.answer += "\n\n" + amount.answer
+                reply.estimate, reply.alternatives = amount.estimate, amount.alternatives
+                reply.citations = _dedupe(reply.citations + amount.citations)
         return reply
-    if route == "definition" and not (ext.achievements and ext.city):
+    if route == "definition":
         return replies.definition_reply(message, ext.city, notices, english)
     if route == "status" and not state.city:
         return replies.status_reply(None, as_of, notices, english)
@@ -764,4 +780,6 @@ def chat_turn(message: str, session_id: str | None = None, as_of: str | None = N
         intents=reply.event.get("intents", []),
         verdict=reply.verdict,
         comparison=reply.comparison,
+        alternatives=reply.alternatives,
+        menu=reply.menu,
     )

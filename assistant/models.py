@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from calculators.compare import ComparisonRow
+from calculators.menu import CityMenu
 from calculators.models import Basis, Citation, Estimate, PolicyStatus
 
 Intent = Literal[
@@ -125,6 +126,8 @@ class Reply:
     event: dict[str, Any] = field(default_factory=dict)
     verdict: Verdict | None = None
     comparison: list[CompareRow] | None = None
+    alternatives: list[Estimate] | None = None
+    menu: CityMenu | None = None
 
 
 class Answer(BaseModel):
@@ -138,3 +141,6 @@ class Answer(BaseModel):
     intents: list[Intent] = Field(default_factory=list)  # what the turn was understood to ask
     verdict: Verdict | None = None  # eligibility questions: yes / no / depends
     comparison: list[CompareRow] | None = None  # compare questions: one row per city, ranked
+    # the Estimates of the other readings the answer states in one line (修订 beside the assumed 制定)
+    alternatives: list[Estimate] | None = None
+    menu: CityMenu | None = None  # what a region pays (city-menu questions), from its rule file

@@ -54,7 +54,7 @@ def menu_reply(city: str, as_of: dt.date, notices: list[str], english: bool) -> 
     text = answers.render(
         "chat_menu.j2", menu=menu, notices=notices, english=english, compact=lines > MAX_MENU_LINES
     )
-    return Reply(answer=text, citations=_dedupe(citations))
+    return Reply(answer=text, citations=_dedupe(citations), menu=menu)
 
 
 def eligibility_reply(

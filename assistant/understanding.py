@@ -40,6 +40,7 @@ class Understanding(BaseModel):
     cues: list[str] = Field(default_factory=list)
     situations: list[str] = Field(default_factory=list)  # eligibility: penalized, prior_funding …
     compare_all: bool = False  # 哪个城市…最多: every city with amounts
+    cities: list[str] = Field(default_factory=list)  # several regions named (compare them)
 
     @property
     def english(self) -> bool:
@@ -65,7 +66,7 @@ def _cues(text: str, ext: Extraction) -> list[str]:
     lex = lexicon()
     found = [name for name in ("compare", "city_menu", "eligibility", "apply", "definition") if _has(text, lex.intents[name])]
     found += [INFO_INTENT[i] for i in ext.intents if i in INFO_INTENT]
-    if "amount" in ext.intents:
+    if _has(text, lex.intents["amount"]):  # 多少 / 能拿: a money word alone (资助) asks nothing yet
         found.append("amount")
     if (ext.greeting or ext.thanks or _has(text, lex.intents["smalltalk"])) and len(text) <= 24:
         found.append("smalltalk")
@@ -76,8 +77,12 @@ def _situations(text: str) -> list[str]:
     return [name for name, words in lexicon().situations.items() if _has(text, words)]
 
 
-def _named_cities(ext: Extraction) -> list[str]:
-    return [ext.city] if ext.city else list(ext.city_candidates)
+def _named_cities(ext: Extraction, text: str) -> list[str]:
+    """The regions the message names by their own names (山东 alone names none of its cities)."""
+    lex = lexicon()
+    named = [lex.places[m.group(0)] for m in lex.place_pattern.finditer(text) if m.group(0) in lex.places]
+    named = list(dict.fromkeys(named))
+    return named if len(named) > 1 else ([ext.city] if ext.city else list(ext.city_candidates))
 
 
 def understand(message: str, today: dt.date | None = None) -> Understanding:
@@ -90,8 +95,8 @@ def understand(message: str, today: dt.date | None = None) -> Understanding:
     scores = {name: (vote.share(name) if vote else 0.0) for name in intent_vote.INTENTS}
     for name in cues:
         scores[name] = scores.get(name, 0.0) + CUE_WEIGHT
-    cities = _named_cities(ext)
-    several = len(cities) > 1 and not (ext.city_candidates and not ext.city and _one_province(cities))
+    cities = _named_cities(ext, text)
+    several = len(cities) > 1 and (len(_named_cities(ext, text)) > 1 and not _province_only(ext, cities))
     asks_other = any(c in cues for c in ("definition", "eligibility", "status", "apply", "city_menu"))
     if ext.achievements and ("amount" in cues or not asks_other):
         scores["amount"] += 0.3
@@ -99,7 +104,8 @@ def understand(message: str, today: dt.date | None = None) -> Understanding:
     if _YES_NO_APPLY.search(text) and "amount" not in cues:
         scores["eligibility"] += CUE_WEIGHT
     if several and (ext.achievements or "amount" in cues):
-        scores["compare"] += 0.6
+        scores["compare"] += 1.0  # two cities and one achievement: priced side by side, not "which one?"
+        scores["amount"] -= 0.5
     if "compare" in cues and not ext.achievements and not several:
         scores["compare"] -= 0.3  # 最高 / 更多 alone, with nothing to compare
     situations = _situations(text)
@@ -136,14 +142,13 @@ def understand(message: str, today: dt.date | None = None) -> Understanding:
         cues=cues,
         situations=situations,
         compare_all=compare_all,
+        cities=cities if several else [],
     )
 
 
-def _one_province(cities: list[str]) -> bool:
+def _province_only(ext: Extraction, cities: list[str]) -> bool:
     """山东 → its four cities: candidates of one place, not several places named."""
-    from knowledge.regions import resolve_region
-
-    return len({resolve_region(c).province for c in cities}) == 1
+    return bool(ext.city_candidates) and set(cities) == set(ext.city_candidates) and len(cities) > 2 and not ext.city
 
 
 def _short_social(text: str) -> bool:

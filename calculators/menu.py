@@ -23,6 +23,7 @@ class MenuLine(BaseModel):
     amount_yuan: int
     basis: Basis
     rule_id: str
+    plain: bool = True  # described in words (False: an open value without a Chinese label)
 
 
 class MenuGroup(BaseModel):
@@ -96,6 +97,7 @@ def _groups(city: CityRules) -> list[MenuGroup]:
         groups[key].lines.append(
             MenuLine(
                 description=_describe(rule),
+                plain=not any(ch.isascii() and ch.isalpha() for ch in _describe(rule)),
                 amount_yuan=int(amount),
                 basis=rule_basis(city, rule),  # type: ignore[arg-type]
                 rule_id=rule.id,
