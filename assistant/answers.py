@@ -168,12 +168,18 @@ def _same_for_notes(fact: AchievementFacts) -> list[str]:
     return notes
 
 
+def money_text(yuan: int) -> str:
+    """An amount as the answers write it (8万元（80,000元）)."""
+    return str(environment().filters["money"](yuan))
+
+
 def render_estimate(
     est: Estimate,
     facts: list[AchievementFacts],
     notices: list[str],
     extra_notes: dict[int, list[str]] | None = None,
     instead: dict[int, list[str]] | None = None,
+    english: bool = False,
 ) -> str:
     rows = []
     for item in est.items:
@@ -195,7 +201,14 @@ def render_estimate(
                 + (_same_for_notes(fact) if fact else []),
             }
         )
-    return render("chat_estimate.j2", est=est, rows=rows, notices=notices)
+    conditions = list(dict.fromkeys(n for row in rows if row["item"].covered for n in row["notes"]))
+    return render(
+        "chat_estimate_en.j2" if english else "chat_estimate.j2",
+        est=est,
+        rows=rows,
+        notices=notices,
+        conditions=conditions[: MAX_NOTES * 2],
+    )
 
 
 def render_follow_up(understood: list[str], questions: list[str], notices: list[str]) -> str:
@@ -218,6 +231,7 @@ def render_help(kind: str, notices: list[str], **context: Any) -> str:
     regions = [r.name for r in all_regions() if r.has_amounts]
     others = [r.name for r in all_regions() if not r.has_amounts]
     context.setdefault("place", "")
+    context.setdefault("english", False)
     return render(
         "chat_help.j2", kind=kind, notices=notices, regions=regions, other_regions=others, **context
     )

@@ -14,12 +14,12 @@ import logging
 import math
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from assistant import answers, evidence, sessions
-from assistant.extraction import accepts_value, extract, normalise, unread_counts
-from assistant.models import AchievementFacts, Answer, Extraction, SessionState, Slot
+from assistant.extraction import accepts_value, normalise
+from assistant.understanding import Understanding, understand
+from assistant.models import AchievementFacts, Answer, Extraction, Reply, SessionState, Slot
 from calculators.models import Citation, Estimate
 from subsidy.dates import parse_iso_date
 from subsidy.errors import UserInputError
@@ -51,21 +51,13 @@ _INFO_KEYWORDS = {
 }
 
 
-@dataclass
-class Reply:
-    answer: str
-    citations: list[Citation] = field(default_factory=list)
-    estimate: Estimate | None = None
-    follow_up: str | None = None
-    event: dict[str, Any] = field(default_factory=dict)
-
-
 # ---------------------------------------------------------------- merging facts into the session
 def _merge_achievement(target: AchievementFacts, new: AchievementFacts) -> None:
     for name, value in new.fields.items():
         target.fields[name] = value
         target.candidates.pop(name, None)
         target.same_for.pop(name, None)
+        target.assumed.pop(name, None)
     for name, options in new.candidates.items():
         target.candidates[name] = options
         target.fields.pop(name, None)
@@ -81,6 +73,7 @@ def _merge_achievement(target: AchievementFacts, new: AchievementFacts) -> None:
 def merge(state: SessionState, ext: Extraction, message: str) -> bool:
     """Fold one message's facts into the conversation's; True if a fact changed."""
     before = state.model_dump_json()
+    before_city = state.city
     if ext.city:
         state.city, state.city_candidates = ext.city, []
     elif ext.city_candidates:
@@ -92,9 +85,12 @@ def merge(state: SessionState, ext: Extraction, message: str) -> bool:
         state.as_of = ext.grant_date
 
     new = ext.achievements
+    new_case = bool(new and ext.city and before_city and ext.city != before_city and not ext.whatif)
     if new:
         same_type = [a for a in state.achievements if a.type == new[0].type]
-        if ext.addition and state.achievements:
+        if new_case:  # 我们是郑州的企业…另外还承担了…: a new case, not an addition to the 威海 one
+            state.achievements = new
+        elif ext.addition and state.achievements:
             state.achievements += new
         elif len(new) == 1 and same_type and (ext.whatif or state.pending):
             _merge_achievement(same_type[-1], new[0])
@@ -122,6 +118,7 @@ def merge(state: SessionState, ext: Extraction, message: str) -> bool:
                     achievement.candidates.pop(name, None)
                 if name:
                     achievement.same_for.pop(name, None)
+                    achievement.assumed.pop(name, None)
         if ext.loose_count and state.achievements:
             state.achievements[-1].count = ext.loose_count
     return state.model_dump_json() != before
@@ -386,11 +383,43 @@ def _uncovered_citations(est: Estimate) -> list[Citation]:
     return out[: answers.MAX_SOURCES * 2]
 
 
-def estimate_reply(state: SessionState, as_of: dt.date, notices: list[str]) -> Reply:
+def _other_readings(
+    state: SessionState, as_of: dt.date
+) -> tuple[dict[int, list[str]], list[Citation], list[Estimate]]:
+    """For each assumed fact (制定 by default): what the other reading pays, in one line, cited."""
+    from calculators.engine import estimate
+
+    notes: dict[int, list[str]] = {}
+    cites: list[Citation] = []
+    estimates: list[Estimate] = []
+    for i, fact in enumerate(state.achievements):
+        for name, others in fact.assumed.items():
+            shown = answers.display_value(fact.type, name, fact.fields.get(name))
+            for value in others:
+                request = {"type": fact.type, **fact.fields, name: value, "count": fact.count or 1}
+                try:
+                    other_est = estimate({"city": state.city, "as_of": as_of.isoformat(), "achievements": [request]})
+                except Exception:  # the other reading is not a valid request: nothing to say
+                    continue
+                item = other_est.items[0]
+                estimates.append(other_est)
+                other = answers.display_value(fact.type, name, value)
+                if item.covered and item.amount_yuan is not None and item.citation is not None:
+                    word = "最高不超过 " if item.basis == "up_to" else ""
+                    line = f"未说明{shown}还是{other}，按{shown}计算；若为{other}：{word}{answers.money_text(item.amount_yuan)}（{item.citation.article}）。"
+                    cites.append(item.citation)
+                else:
+                    line = f"未说明{shown}还是{other}，按{shown}计算；若为{other}，当地没有条款资助。"
+                notes.setdefault(i, []).append(line)
+    return notes, cites, estimates
+
+
+def estimate_reply(state: SessionState, as_of: dt.date, notices: list[str], english: bool = False) -> Reply:
     from calculators.engine import estimate
 
     state.pending = []
     est = estimate(estimate_request(state, as_of))
+    assumed, assumed_cites, others = _other_readings(state, as_of)
     instead = {
         item.input_index: answers.alternatives_in_words(
             item.type, evidence.paid_alternatives(est.city, item.type)
@@ -398,11 +427,12 @@ def estimate_reply(state: SessionState, as_of: dt.date, notices: list[str]) -> R
         for item in est.items
         if not item.covered
     }
-    text = answers.render_estimate(
-        est, state.achievements, notices, _date_notes(est, state.achievements), instead=instead
-    )
-    citations = answers.estimate_citations(est) + _uncovered_citations(est)
-    return Reply(answer=text, citations=_dedupe(citations), estimate=est)
+    extra = _date_notes(est, state.achievements)
+    for i, lines in assumed.items():
+        extra.setdefault(i, []).extend(lines)
+    text = answers.render_estimate(est, state.achievements, notices, extra, instead=instead, english=english)
+    citations = answers.estimate_citations(est) + _uncovered_citations(est) + assumed_cites
+    return Reply(answer=text, citations=_dedupe(citations), estimate=est, alternatives=others or None)
 
 
 def _dedupe(citations: list[Citation]) -> list[Citation]:
@@ -531,14 +561,75 @@ def _day(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
-def respond(message: str, state: SessionState, request_day: dt.date | None) -> Reply:
-    """Decide and render one answer; mutates `state`."""
-    from assistant import llm
+def apply_defaults(state: SessionState) -> None:
+    """Answer first: a fact users mean one reading of by default takes it, and the answer says so.
 
+    A standard with no word on 制定/修订 (发布了一项国家标准) is a new one: 制定; the other reading's
+    amount is stated in one line. Facts with no default (city, level, 主导/参与) are still asked.
+    """
+    for achievement in state.achievements:
+        if achievement.type != "standard":
+            continue
+        if "action" not in achievement.fields and "action" not in achievement.candidates:
+            achievement.fields["action"] = "draft"
+            achievement.assumed["action"] = ["revise"]
+
+
+def _reused(state: SessionState, u: Understanding, before: SessionState) -> list[str]:
+    """The facts this answer takes from earlier turns, said in one line (已沿用上文：…)."""
+    ext = u.facts
+    parts = []
+    if before.city and state.city == before.city and not ext.city and (ext.achievements or ext.loose):
+        parts.append(f"地区 {_region_name(state.city)}")
+    if before.achievements and (ext.city or ext.grant_date) and not ext.achievements and not ext.loose:
+        parts += [f"成果 {answers.describe(a)}" for a in state.achievements]
+    return parts
+
+
+def _pays_amounts(city: str | None) -> bool:
+    from knowledge.regions import resolve_region
+
+    return bool(city) and resolve_region(city).has_amounts  # type: ignore[arg-type]
+
+
+def _route(u: Understanding, state: SessionState) -> str | None:
+    """The answer this turn leads with, given what the conversation already holds."""
+    primary = u.primary
+    ext = u.facts
+    context = bool(state.city or state.achievements)
+    domain_cues = [c for c in u.cues if c not in ("smalltalk",)]
+    if primary == "out_of_scope" and (ext.has_facts or (context and domain_cues)):
+        primary = domain_cues[0] if domain_cues else "amount"
+    if primary == "smalltalk" and ext.has_facts:
+        primary = "amount"
+    if primary == "definition" and ext.achievements and "amount" in u.cues:
+        primary = "amount"
+    # 天津 / 是修订 / 那如果是修订呢: a short reply that only completes or changes the facts of the
+    # conversation continues it; the examples' vote alone does not turn it into another question
+    if context and primary not in u.cues and (ext.has_facts or ext.whatif or state.pending):
+        if not (primary == "compare" and u.cities):
+            primary = "amount" if (state.achievements or ext.achievements) else primary
+    return primary
+
+
+def respond(message: str, state: SessionState, request_day: dt.date | None) -> Reply:
+    """Understand → decide → compute → render one answer; mutates `state`."""
     if request_day is not None:
         state.asked_on = request_day.isoformat()
     today = request_day or _day(state.asked_on) or dt.date.today()
-    ext = extract(message, today)
+    u = understand(message, today)
+    route = _route(u, state)
+    reply = _answer(message, u, route, state, today)
+    intents = list(dict.fromkeys([route, *u.intents] if route else u.intents))
+    reply.event["intents"] = [i for i in intents if i]
+    return reply
+
+
+def _answer(message: str, u: Understanding, route: str | None, state: SessionState, today: dt.date) -> Reply:
+    from assistant import llm, replies
+
+    ext = u.facts
+    english = ext.english
     notices = []
     if ext.injection:
         notices.append(INJECTION_NOTICE)
@@ -546,41 +637,103 @@ def respond(message: str, state: SessionState, request_day: dt.date | None) -> R
         notices.append(TRUNCATED_NOTICE)
     if ext.too_many:
         notices.append(TOO_MANY_NOTICE)
-    notices += [COUNT_NOTICE.format(said=said) for said in unread_counts(message)]
+    notices += [COUNT_NOTICE.format(said=said) for said in ext.unread_counts]
     event: dict[str, Any] = {}
     model = llm.chat_model()
     if model is not None and llm.needs_help(ext):
-        ext, event = llm.fill_facts(model, message, ext)
+        ext, more = llm.fill_facts(model, message, ext)
+        u.facts = ext
+        event.update(more)
 
-    changed = merge(state, ext, message)
-    resolve_candidates(state)
-    as_of = _day(state.as_of) or today
-    if ext.english and ext.has_facts:
-        notices.append(ENGLISH_NOTICE)
-
+    before = state.model_copy(deep=True)
     if not message.strip():
         return Reply(answer=answers.render_help("empty", notices))
+    if route == "out_of_scope":
+        return Reply(answer=answers.render_help("out_of_scope", notices, english=english))
+    if route == "smalltalk":
+        kind = "thanks" if ext.thanks else "greeting"
+        return Reply(answer=answers.render_help(kind, notices, english=english))
+
+    if route == "compare":
+        cities = list(u.cities) or (list(ext.city_candidates) if len(ext.city_candidates) > 1 else None)
+        if cities and state.city and len(cities) == 1:
+            cities = [state.city, *cities]
+        if cities is None and ext.city and state.city and ext.city != state.city:
+            cities = [state.city, ext.city]  # 和佛山比呢
+        facts = ext.achievements or state.achievements
+        if ext.achievements:
+            state.achievements = list(ext.achievements)
+        state.achievements = facts
+        apply_defaults(state)
+        as_of = _day(state.as_of) or today
+        open_slots = [
+            Slot(kind="field", index=i, field=name)
+            for i, a in enumerate(state.achievements)
+            for name in missing_fields(a)
+        ]
+        if not state.achievements:
+            open_slots = [Slot(kind="achievement")]
+        if open_slots:
+            return follow_up_reply(state, open_slots, notices)
+        return replies.compare_reply(state.achievements, cities, as_of, notices, english)
+
+    changed = merge(state, ext, message)
+    as_of = _day(state.as_of) or today
+    if route == "city_menu" and (not ext.achievements or not _pays_amounts(state.city)):
+        if not state.city:
+            return follow_up_reply(state, [Slot(kind="city")], notices)
+        return replies.menu_reply(state.city, as_of, notices, english)
+    if route == "eligibility":
+        city = ext.city or state.city
+        achieved = ext.achieved or next((a.achieved for a in state.achievements if a.achieved), None)
+        reply = replies.eligibility_reply(city, u.situations, state.achievements, achieved, as_of, notices, english)
+        if city is None:
+            state.pending = [Slot(kind="city")]
+            reply.follow_up = _question(Slot(kind="city"), state)
+        elif state.achievements:
+            apply_defaults(state)
+            resolve_candidates(state)
+            if not missing_slots(state, need_achievement=True):
+                amount = estimate_reply(state, as_of, [], english=english)
+                reply.answer += "\n\n" + amount.answer
+                reply.estimate, reply.alternatives = amount.estimate, amount.alternatives
+                reply.citations = _dedupe(reply.citations + amount.citations)
+        return reply
+    if route == "definition":
+        return replies.definition_reply(message, ext.city, notices, english)
+    if route == "status" and not state.city:
+        return replies.status_reply(None, as_of, notices, english)
+
+    apply_defaults(state)
+    resolve_candidates(state)
+    reused = _reused(state, u, before)
+    if reused:
+        notices.append("已沿用上文：" + "；".join(reused) + "。")
+    if ext.english and ext.has_facts and not english:
+        notices.append(ENGLISH_NOTICE)
     if ext.unknown_place and not ext.city:
         return Reply(answer=answers.render_help("unknown_place", notices, place=ext.unknown_place))
-    if any(i != "amount" for i in ext.intents):
+    if any(i != "amount" for i in ext.intents) or route in ("status", "apply"):
+        if route in ("status", "apply", "eligibility") and not ext.intents:
+            ext.intents = {"status": ["validity"], "apply": ["materials", "office", "timing"]}.get(route, ["conditions"])
         return info_reply(state, ext, message, as_of, notices)
-    wants_amount = "amount" in ext.intents
+    wants_amount = "amount" in ext.intents or route == "amount"
     if changed or ext.has_facts or wants_amount or (ext.whatif and state.achievements):
         slots = missing_slots(state, need_achievement=True)
         if slots:
             return follow_up_reply(state, slots, notices)
-        reply = estimate_reply(state, as_of, notices)
+        reply = estimate_reply(state, as_of, notices, english=english)
         if model is not None:
             reply = llm.rephrase(model, message, reply)
         reply.event.update(event)
         return reply
     if ext.thanks:
-        return Reply(answer=answers.render_help("thanks", notices))
+        return Reply(answer=answers.render_help("thanks", notices, english=english))
     if state.pending:  # the question asked last turn is still open
         notices.append(PENDING_NOTICE)
         return follow_up_reply(state, missing_slots(state, need_achievement=True), notices)
     if ext.english:
-        return Reply(answer=answers.render_help("english", notices))
+        return Reply(answer=answers.render_help("english", notices, english=True))
     return Reply(answer=answers.render_help("greeting" if ext.greeting else "unclear", notices))
 
 
@@ -623,4 +776,9 @@ def chat_turn(message: str, session_id: str | None = None, as_of: str | None = N
         estimate=reply.estimate,
         follow_up=reply.follow_up,
         session_id=sid,
+        intents=reply.event.get("intents", []),
+        verdict=reply.verdict,
+        comparison=reply.comparison,
+        alternatives=reply.alternatives,
+        menu=reply.menu,
     )

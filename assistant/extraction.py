@@ -653,6 +653,7 @@ def extract(message: str, today: dt.date | None = None) -> Extraction:
     _intents(text, out)
 
     tokens = _scan(text)
+    out.unread_counts = _counts(text, [(t.start, t.end) for t in _phrases(text)])[1]
     groups: list[_Group] = []
     held: _Token | None = None  # a count-only clause before any achievement: 3个产品，被评为…
     # a bare 标准 with only a count is the unit of another achievement the message names

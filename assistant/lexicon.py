@@ -44,6 +44,7 @@ class Lexicon:
     place_aside_after: re.Pattern[str]  # starts the text after a place set aside: (的)不行
     place_qualifies: re.Pattern[str]  # starts the text after a place naming an achievement: (级)地方标准
     intents: dict[str, tuple[str, ...]]
+    situations: dict[str, tuple[str, ...]]  # eligibility: the applicant's situation -> its words
     words: dict[str, tuple[str, ...]]  # whatif, addition, injection, greeting, thanks
     display: dict[str, dict[str, str]]
     negation: re.Pattern[str]  # a negation word (not inside a question: 是不是)
@@ -142,6 +143,7 @@ def lexicon() -> Lexicon:
         place_aside_after=re.compile(rf"的?(?:{choice['set_aside_after']})"),
         place_qualifies=re.compile(rf"级?(?:{choice['qualifies']})"),
         intents={k: tuple(normalise(w) for w in v) for k, v in raw["intents"].items()},
+        situations={k: tuple(normalise(w) for w in v) for k, v in raw["situations"].items()},
         words={
             key: tuple(normalise(w) for w in raw[key])
             for key in ("whatif", "addition", "injection", "greeting", "thanks")

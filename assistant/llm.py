@@ -28,12 +28,10 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, Field, ValidationError
 
 from assistant import guardrail
-from assistant.models import AchievementFacts, Extraction
+from assistant.models import AchievementFacts, Extraction, Reply
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
-
-    from assistant.dialogue import Reply
 
 log = logging.getLogger("assistant.llm")
 _forced: list[Any] = []  # a model injected by use_model() (tests, notebooks)

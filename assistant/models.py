@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from calculators.models import Citation, Estimate
+from calculators.compare import ComparisonRow
+from calculators.menu import CityMenu
+from calculators.models import Basis, Citation, Estimate, PolicyStatus
+
+Intent = Literal[
+    "amount", "compare", "city_menu", "eligibility", "apply", "status", "definition", "out_of_scope", "smalltalk"
+]
+Verdict = Literal["yes", "no", "depends"]
 
 
 class AchievementFacts(BaseModel):
@@ -23,6 +31,9 @@ class AchievementFacts(BaseModel):
     # 佛山 any 领跑者 level): filled so the calculator can run, never asked, re-checked each turn.
     # name -> the candidate values the user's words allowed, or None (the field was not named)
     same_for: dict[str, list[Any] | None] = Field(default_factory=dict)
+    # fields the user did not state that took their default reading (a published standard → 制定):
+    # name -> the other values, whose amounts the answer states in one line
+    assumed: dict[str, list[Any]] = Field(default_factory=dict)
 
 
 class LooseField(BaseModel):
@@ -45,6 +56,7 @@ class Extraction(BaseModel):
     grant_date: str | None = None  # ISO date the user asks the award for ("按2022年6月申报")
     achieved: str | None = None
     intents: list[str] = Field(default_factory=list)
+    unread_counts: list[str] = Field(default_factory=list)  # count phrases no count can be read from
     whatif: bool = False
     addition: bool = False
     injection: bool = False
@@ -87,6 +99,37 @@ class SessionState(BaseModel):
     turns: int = 0
 
 
+class CompareRow(BaseModel):
+    """One city of a comparison, as an Answer carries it (its Estimate stays in the library)."""
+
+    city: str
+    city_name: str
+    total_yuan: int
+    total_basis: Basis
+    policy_status: PolicyStatus | None
+    covered: bool
+    articles: list[str] = Field(default_factory=list)
+
+    @classmethod
+    def of(cls, row: ComparisonRow) -> CompareRow:
+        return cls(**row.model_dump(include=set(cls.model_fields)))
+
+
+@dataclass
+class Reply:
+    """What one turn answers, before the session id is attached (becomes the Answer)."""
+
+    answer: str
+    citations: list[Citation] = field(default_factory=list)
+    estimate: Estimate | None = None
+    follow_up: str | None = None
+    event: dict[str, Any] = field(default_factory=dict)
+    verdict: Verdict | None = None
+    comparison: list[CompareRow] | None = None
+    alternatives: list[Estimate] | None = None
+    menu: CityMenu | None = None
+
+
 class Answer(BaseModel):
     """The contract's Answer: `subsidy ask --json`, POST /api/chat."""
 
@@ -95,3 +138,9 @@ class Answer(BaseModel):
     estimate: Estimate | None = None
     follow_up: str | None = None
     session_id: str
+    intents: list[Intent] = Field(default_factory=list)  # what the turn was understood to ask
+    verdict: Verdict | None = None  # eligibility questions: yes / no / depends
+    comparison: list[CompareRow] | None = None  # compare questions: one row per city, ranked
+    # the Estimates of the other readings the answer states in one line (修订 beside the assumed 制定)
+    alternatives: list[Estimate] | None = None
+    menu: CityMenu | None = None  # what a region pays (city-menu questions), from its rule file

@@ -23,6 +23,7 @@ class MenuLine(BaseModel):
     amount_yuan: int
     basis: Basis
     rule_id: str
+    plain: bool = True  # described in words (False: an open value without a Chinese label)
 
 
 class MenuGroup(BaseModel):
@@ -71,6 +72,11 @@ def _type_of(rule: Rule) -> str:
     return str(condition[0])
 
 
+def _label(text: str) -> str:
+    """An open value without a label (provincial_innovation_base) reads as words, not an identifier."""
+    return text.replace("_", " ") if text.isascii() else text
+
+
 def _describe(rule: Rule) -> str:
     spec = achievement_types()[_type_of(rule)]
     parts = []
@@ -79,7 +85,7 @@ def _describe(rule: Rule) -> str:
         if isinstance(values, AtLeast):
             parts.append(f"{field.title or field.name} ≥ {values.at_least}")
         elif values:
-            parts.append("/".join(field.label(v) for v in values))
+            parts.append("/".join(_label(field.label(v)) for v in values))
     return " ".join(parts) or spec.label
 
 
@@ -101,6 +107,7 @@ def _groups(city: CityRules) -> list[MenuGroup]:
         groups[key].lines.append(
             MenuLine(
                 description=_describe(rule),
+                plain=not any(ch.isascii() and ch.isalpha() for ch in _describe(rule)),
                 amount_yuan=int(amount),
                 basis=rule_basis(city, rule),
                 rule_id=rule.id,

@@ -1,0 +1,106 @@
+"""Knowledge answers, extractive: the 1–3 sentences of the policy texts that answer, verbatim.
+
+The question's term (企业标准“领跑者”, 标准化试点示范 …) is read off the question; the search
+returns candidate articles (national documents first, unless the question names a region); each
+article is split into sentences and the sentences that name the term and read like a definition
+(是指 / 是 / 包括 / 由…制定) are kept, with their document and article.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from calculators.models import Citation
+from knowledge.simplified import to_simplified
+
+log = logging.getLogger("assistant.definitions")
+
+MAX_SENTENCES = 3
+MAX_SENTENCE_CHARS = 220
+_QUESTION_WORDS = re.compile(
+    r"(请问|请|麻烦|帮我|解释一下|介绍一下|说一下|讲一下|到底|具体|主要|一般|通常|政策里讲的|政策里的|资助政策里的|"
+    r"是什么意思|什么意思|啥意思|是什么|是啥|什么是|什么叫|何为|何谓|啥是|有什么区别|有何区别|的区别|区别是什么|区别|"
+    r"有什么不同|有何不同|不同之处|是指什么|是指|指的是什么|指的是|指什么|指哪些|怎么界定|如何界定|的含义|含义|定义|"
+    r"是个什么奖|是个什么制度|是个什么|什么奖|什么制度|由谁制定|谁来制定|主要做什么|做什么|"
+    r"what is|what are|what does|meaning of|difference between|define|mean)"
+)
+_DEFINING = ("是指", "指", "是", "包括", "由", "定义", "称为", "主要", "应当", "鼓励", "分为", "区别")
+_SPLIT = re.compile(r"(?<=[。；;！!？?])|\n")
+
+
+def terms_of(question: str) -> list[str]:
+    """The things a definition question asks about: 企业标准和团体标准有什么区别 → [企业标准, 团体标准]."""
+    text = to_simplified(question)
+    text = re.sub(r"[“”\"'‘’「」『』《》？?！!。，,、：:（）()]", " ", text)
+    text = _QUESTION_WORDS.sub(" ", text)
+    parts = re.split(r"\s+|和|与|跟|及|以及|还是|vs|versus|and", text)
+    return [p.strip() for p in parts if len(p.strip()) >= 2][:3]
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"[“”\"'‘’「」『』\s]", "", to_simplified(text))
+
+
+def _variants(term: str) -> list[str]:
+    """标准化试点示范项目 also matches 标准化试点示范; 企业标准“领跑者” matches 企业标准领跑者."""
+    short = re.sub(r"(项目|制度|工作|政策|单位|的)$", "", term)
+    return list(dict.fromkeys([term, short]))
+
+
+def _score(sentence: str, terms: list[str]) -> float:
+    named = sum(1 for t in terms if any(v in sentence for v in _variants(t)))
+    if not named:
+        return 0.0
+    score = 2.0 * named
+    head = sentence[:60]
+    if any(f"{t}是" in sentence or f"{t}指" in sentence or f"{t}（" in sentence for t in terms):
+        score += 2.0
+    score += sum(0.3 for w in _DEFINING if w in head)
+    if len(sentence) > MAX_SENTENCE_CHARS:
+        score -= 1.0
+    return score
+
+
+def _sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SPLIT.split(text) if len(s.strip()) >= 8]
+
+
+def define(question: str, city: str | None = None) -> list[Citation]:
+    """The verbatim sentences that answer a definition question (empty when nothing fits)."""
+    from knowledge.search import search
+
+    terms = [_plain(t) for t in terms_of(question)]
+    if not terms:
+        return []
+    try:
+        hits = search(question[:500], k=12, city=city, include_national=True) if city else search(question[:500], k=12)
+    except Exception:
+        log.exception("retrieval failed")
+        return []
+    # national documents first for definitions, then the region's own, each in search order
+    hits = sorted(hits, key=lambda h: (0 if h.city == "national" else 1) if city is None else 0)
+    scored: list[tuple[float, int, Citation]] = []
+    for rank, hit in enumerate(hits):
+        for sentence in _sentences(hit.text):
+            sentence = re.sub(r"^第[一二三四五六七八九十百]+条\s*", "", sentence)
+            score = _score(_plain(sentence), terms) - 0.1 * rank
+            if score > 1.5:
+                quote = sentence if len(sentence) <= MAX_SENTENCE_CHARS else sentence[:MAX_SENTENCE_CHARS] + "…"
+                scored.append(
+                    (score, rank, Citation(document=hit.document, article=hit.article, quote=quote, document_id=hit.document_id))
+                )
+    scored.sort(key=lambda x: (-x[0], x[1]))
+    out: list[Citation] = []
+    covered: set[str] = set()
+    for _, _, cite in scored:
+        new_terms = {t for t in terms if any(v in _plain(cite.quote) for v in _variants(t))} - covered
+        if out and not new_terms and len(out) >= 1 and len(terms) > 1:
+            continue
+        if any(cite.quote == c.quote for c in out):
+            continue
+        out.append(cite)
+        covered |= new_terms
+        if len(out) >= MAX_SENTENCES or (covered >= set(terms) and len(out) >= min(2, MAX_SENTENCES)):
+            break
+    return out

@@ -1,0 +1,102 @@
+"""The answers that are not one city's amount: compare, city menu, eligibility, definitions, out of scope.
+
+Each function computes with the library (calculators.compare, calculators.menu, the eligibility
+clauses, retrieval) and renders one template of prompts/; numbers come only from the calculators
+and quotes only from the policy texts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from assistant import answers, evidence
+from assistant.definitions import define
+from assistant.eligibility import assess
+from assistant.models import AchievementFacts, CompareRow, Reply
+from calculators.compare import compare
+from calculators.menu import city_menu
+from calculators.models import Citation
+
+MAX_MENU_LINES = 40
+
+
+def _requests(facts: list[AchievementFacts]) -> list[dict[str, Any]]:
+    return [{"type": a.type, **a.fields, "count": a.count or 1} for a in facts]
+
+
+def compare_reply(
+    facts: list[AchievementFacts], cities: list[str] | None, as_of: dt.date, notices: list[str], english: bool
+) -> Reply:
+    table = compare(_requests(facts), cities, as_of.isoformat())
+    rows = table.rows
+    citations = [c for row in rows if row.covered for c in row.citations]
+    text = answers.render(
+        "chat_compare.j2",
+        rows=rows,
+        subject="、".join(answers.describe(a) + (f"（{a.count} 项）" if (a.count or 1) > 1 else "") for a in facts),
+        as_of=table.as_of,
+        named=bool(cities),
+        notices=notices,
+        english=english,
+    )
+    return Reply(
+        answer=text,
+        citations=_dedupe(citations),
+        comparison=[CompareRow.of(r) for r in rows],
+    )
+
+
+def menu_reply(city: str, as_of: dt.date, notices: list[str], english: bool) -> Reply:
+    menu = city_menu(city, as_of)
+    citations = [g.citation for g in menu.groups] or menu.conditions
+    lines = sum(len(g.lines) for g in menu.groups)
+    text = answers.render(
+        "chat_menu.j2", menu=menu, notices=notices, english=english, compact=lines > MAX_MENU_LINES
+    )
+    return Reply(answer=text, citations=_dedupe(citations), menu=menu)
+
+
+def eligibility_reply(
+    city: str | None,
+    situations: list[str],
+    facts: list[AchievementFacts],
+    achieved: str | None,
+    as_of: dt.date,
+    notices: list[str],
+    english: bool,
+) -> Reply:
+    result = assess(city, situations, achieved, as_of)
+    text = answers.render("chat_eligibility.j2", result=result, notices=notices, english=english)
+    return Reply(answer=text, citations=_dedupe(result.citations), verdict=result.verdict)
+
+
+def definition_reply(message: str, city: str | None, notices: list[str], english: bool) -> Reply:
+    quotes = define(message, city)
+    text = answers.render("chat_definition.j2", quotes=quotes, notices=notices, english=english)
+    return Reply(answer=text, citations=quotes)
+
+
+def status_reply(city: str | None, as_of: dt.date, notices: list[str], english: bool) -> Reply:
+    """Is the policy still in force: one line per document of the city (or of every money city)."""
+    from knowledge.regions import money_regions
+
+    cities = [city] if city else [r.id for r in money_regions()]
+    lines, citations = [], []
+    for c in cities:
+        for doc_id in evidence.city_documents(c):
+            v = evidence.validity(c, doc_id, as_of)
+            lines.append(v)
+            if v.citation:
+                citations.append(v.citation)
+    text = answers.render(
+        "chat_status.j2", docs=lines, as_of=as_of.isoformat(), notices=notices, english=english, all_cities=not city
+    )
+    return Reply(answer=text, citations=_dedupe(citations))
+
+
+def _dedupe(citations: list[Citation]) -> list[Citation]:
+    seen: dict[tuple[str, str, str], Citation] = {}
+    for c in citations:
+        seen.setdefault((c.document, c.article, c.quote), c)
+    return list(seen.values())

@@ -1,0 +1,155 @@
+"""Understand one message: normalise once → the facts (extraction) and what it asks (intents).
+
+`understand` is the first step of a chat turn (understand → decide → compute → render → store).
+The intents come from three voices: the nearest labelled examples (assistant/intents.py), keyword
+cues (lexicon.yaml `intents:`) and the facts themselves (an achievement and a city make an amount
+question; two cities and an achievement a comparison). A message may ask several things; the
+first intent is the one the answer leads with.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from pydantic import BaseModel, Field
+
+from assistant import intents as intent_vote
+from assistant.extraction import extract
+from assistant.lexicon import lexicon, normalise
+from assistant.models import Extraction
+
+CUE_WEIGHT = 0.6
+KEEP = 0.55  # an intent is answered when its score reaches this
+# the info sections of the older keyword reader, by the contract's intent they belong to
+INFO_INTENT = {
+    "conditions": "eligibility",
+    "validity": "status",
+    "materials": "apply",
+    "office": "apply",
+    "timing": "apply",
+}
+
+
+class Understanding(BaseModel):
+    message: str
+    text: str  # normalised: simplified script, NFKC, lower case
+    facts: Extraction
+    intents: list[str] = Field(default_factory=list)  # the contract's names, the leading one first
+    scores: dict[str, float] = Field(default_factory=dict)
+    cues: list[str] = Field(default_factory=list)
+    situations: list[str] = Field(default_factory=list)  # eligibility: penalized, prior_funding …
+    compare_all: bool = False  # 哪个城市…最多: every city with amounts
+    cities: list[str] = Field(default_factory=list)  # several regions named (compare them)
+
+    @property
+    def english(self) -> bool:
+        return self.facts.english
+
+    @property
+    def primary(self) -> str | None:
+        return self.intents[0] if self.intents else None
+
+
+# a yes/no question about applying: 还能再申请吗, 能按主持制定申请资助吗, 可以先申请吗
+_YES_NO_APPLY = re.compile(
+    r"(能|可以|可否|能否|能不能|可不可以|是否可以|是否能)[^，。,；;]{0,16}"
+    r"(申请|申报|拿|领|给|奖|享受|参加|参评|算)[^，。,；;多少]{0,10}(吗|么|\?|？)"
+)
+
+
+def _has(text: str, words: tuple[str, ...]) -> bool:
+    return any(w and w in text for w in words)
+
+
+def _cues(text: str, ext: Extraction) -> list[str]:
+    lex = lexicon()
+    found = [name for name in ("compare", "city_menu", "eligibility", "apply", "definition") if _has(text, lex.intents[name])]
+    found += [INFO_INTENT[i] for i in ext.intents if i in INFO_INTENT]
+    if _has(text, lex.intents["amount"]):  # 多少 / 能拿: a money word alone (资助) asks nothing yet
+        found.append("amount")
+    if (ext.greeting or ext.thanks or _has(text, lex.intents["smalltalk"])) and len(text) <= 24:
+        found.append("smalltalk")
+    return list(dict.fromkeys(found))
+
+
+def _situations(text: str) -> list[str]:
+    return [name for name, words in lexicon().situations.items() if _has(text, words)]
+
+
+def _named_cities(ext: Extraction, text: str) -> list[str]:
+    """The regions the message names by their own names (山东 alone names none of its cities)."""
+    lex = lexicon()
+    named = [lex.places[m.group(0)] for m in lex.place_pattern.finditer(text) if m.group(0) in lex.places]
+    named = list(dict.fromkeys(named))
+    return named if len(named) > 1 else ([ext.city] if ext.city else list(ext.city_candidates))
+
+
+def understand(message: str, today: dt.date | None = None) -> Understanding:
+    """The facts and intents of one message (the message is normalised once, here)."""
+    ext = extract(message, today)
+    text = normalise((message or "")[:4000])
+    lex = lexicon()
+    cues = _cues(text, ext)
+    vote = intent_vote.vote(text) if text else None
+    scores = {name: (vote.share(name) if vote else 0.0) for name in intent_vote.INTENTS}
+    for name in cues:
+        scores[name] = scores.get(name, 0.0) + CUE_WEIGHT
+    cities = _named_cities(ext, text)
+    several = len(cities) > 1 and (len(_named_cities(ext, text)) > 1 and not _province_only(ext, cities))
+    asks_other = any(c in cues for c in ("definition", "eligibility", "status", "apply", "city_menu"))
+    if ext.achievements and ("amount" in cues or not asks_other):
+        scores["amount"] += 0.3
+        scores["definition"] -= 0.3  # 主导制定国家标准能拿多少 is not a definition question
+    if _YES_NO_APPLY.search(text) and "amount" not in cues:
+        scores["eligibility"] += CUE_WEIGHT
+    if several and (ext.achievements or "amount" in cues):
+        scores["compare"] += 1.0  # two cities and one achievement: priced side by side, not "which one?"
+        scores["amount"] -= 0.5
+    if "compare" in cues and not ext.achievements and not several:
+        scores["compare"] -= 0.3  # 最高 / 更多 alone, with nothing to compare
+    situations = _situations(text)
+    if situations and ("eligibility" in cues or _has(text, ("申请", "申报", "apply"))):
+        scores["eligibility"] += 0.4
+    domain = _has(text, lex.intents["domain"]) or ext.has_facts
+    if domain:
+        scores["out_of_scope"] = 0.0
+        scores["smalltalk"] -= 0.3 if not _short_social(text) else 0.0
+    else:  # nothing of this domain: out of scope unless the conversation says otherwise (decide)
+        for name in ("amount", "compare", "city_menu", "eligibility", "apply", "status", "definition"):
+            scores[name] -= CUE_WEIGHT
+    if ext.has_facts and not ext.achievements and ext.city and scores["city_menu"] < KEEP:
+        # 威海的呢 / 天津 alone: answers a question asked before, decided by the dialogue
+        pass
+    ranked = sorted((s, n) for n, s in scores.items())
+    ranked.reverse()
+    chosen = [n for s, n in ranked if s >= KEEP]
+    if not chosen and ranked and ranked[0][0] >= 0.3:
+        chosen = [ranked[0][1]]
+    # a cue-less second intent rides only on the vote's clear first choice
+    chosen = [n for i, n in enumerate(chosen) if i == 0 or n in cues]
+    if "out_of_scope" in chosen and domain:
+        chosen.remove("out_of_scope")
+    if not chosen and not domain:
+        chosen = ["out_of_scope"]
+    compare_all = "compare" in chosen and not several
+    return Understanding(
+        message=message or "",
+        text=text,
+        facts=ext,
+        intents=chosen,
+        scores={k: round(v, 3) for k, v in scores.items()},
+        cues=cues,
+        situations=situations,
+        compare_all=compare_all,
+        cities=cities if several else [],
+    )
+
+
+def _province_only(ext: Extraction, cities: list[str]) -> bool:
+    """山东 → its four cities: candidates of one place, not several places named."""
+    return bool(ext.city_candidates) and set(cities) == set(ext.city_candidates) and len(cities) > 2 and not ext.city
+
+
+def _short_social(text: str) -> bool:
+    return len(re.sub(r"\W", "", text)) <= 8
