@@ -181,7 +181,7 @@ def render_estimate(
     instead: dict[int, list[str]] | None = None,
     english: bool = False,
 ) -> str:
-    rows = []
+    rows: list[dict[str, Any]] = []
     for item in est.items:
         fact = facts[item.input_index] if item.input_index < len(facts) else None
         others = (instead or {}).get(item.input_index, [])

@@ -74,7 +74,11 @@ def define(question: str, city: str | None = None) -> list[Citation]:
     if not terms:
         return []
     try:
-        hits = search(question[:500], k=12, city=city, include_national=True) if city else search(question[:500], k=12)
+        hits = (
+            search(question[:500], k=12, city=city, include_national=True)
+            if city
+            else search(question[:500], k=12)
+        )
     except Exception:
         log.exception("retrieval failed")
         return []
@@ -86,9 +90,20 @@ def define(question: str, city: str | None = None) -> list[Citation]:
             sentence = re.sub(r"^第[一二三四五六七八九十百]+条\s*", "", sentence)
             score = _score(_plain(sentence), terms) - 0.1 * rank
             if score > 1.5:
-                quote = sentence if len(sentence) <= MAX_SENTENCE_CHARS else sentence[:MAX_SENTENCE_CHARS] + "…"
+                quote = (
+                    sentence if len(sentence) <= MAX_SENTENCE_CHARS else sentence[:MAX_SENTENCE_CHARS] + "…"
+                )
                 scored.append(
-                    (score, rank, Citation(document=hit.document, article=hit.article, quote=quote, document_id=hit.document_id))
+                    (
+                        score,
+                        rank,
+                        Citation(
+                            document=hit.document,
+                            article=hit.article,
+                            quote=quote,
+                            document_id=hit.document_id,
+                        ),
+                    )
                 )
     scored.sort(key=lambda x: (-x[0], x[1]))
     out: list[Citation] = []

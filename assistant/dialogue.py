@@ -18,8 +18,8 @@ from typing import Any
 
 from assistant import answers, evidence, sessions
 from assistant.extraction import accepts_value, normalise
-from assistant.understanding import Understanding, understand
 from assistant.models import AchievementFacts, Answer, Extraction, Reply, SessionState, Slot
+from assistant.understanding import Understanding, understand
 from calculators.models import Citation, Estimate
 from subsidy.dates import parse_iso_date
 from subsidy.errors import UserInputError
@@ -398,7 +398,9 @@ def _other_readings(
             for value in others:
                 request = {"type": fact.type, **fact.fields, name: value, "count": fact.count or 1}
                 try:
-                    other_est = estimate({"city": state.city, "as_of": as_of.isoformat(), "achievements": [request]})
+                    other_est = estimate(
+                        {"city": state.city, "as_of": as_of.isoformat(), "achievements": [request]}
+                    )
                 except Exception:  # the other reading is not a valid request: nothing to say
                     continue
                 item = other_est.items[0]
@@ -606,9 +608,9 @@ def _route(u: Understanding, state: SessionState) -> str | None:
         primary = "amount"
     # 天津 / 是修订 / 那如果是修订呢: a short reply that only completes or changes the facts of the
     # conversation continues it; the examples' vote alone does not turn it into another question
-    if context and primary not in u.cues and (ext.has_facts or ext.whatif or state.pending):
-        if not (primary == "compare" and u.cities):
-            primary = "amount" if (state.achievements or ext.achievements) else primary
+    carries_on = context and primary not in u.cues and (ext.has_facts or ext.whatif or state.pending)
+    if carries_on and not (primary == "compare" and u.cities):
+        primary = "amount" if (state.achievements or ext.achievements) else primary
     return primary
 
 
@@ -686,7 +688,9 @@ def _answer(message: str, u: Understanding, route: str | None, state: SessionSta
     if route == "eligibility":
         city = ext.city or state.city
         achieved = ext.achieved or next((a.achieved for a in state.achievements if a.achieved), None)
-        reply = replies.eligibility_reply(city, u.situations, state.achievements, achieved, as_of, notices, english)
+        reply = replies.eligibility_reply(
+            city, u.situations, state.achievements, achieved, as_of, notices, english
+        )
         if city is None:
             state.pending = [Slot(kind="city")]
             reply.follow_up = _question(Slot(kind="city"), state)
@@ -715,7 +719,9 @@ def _answer(message: str, u: Understanding, route: str | None, state: SessionSta
         return Reply(answer=answers.render_help("unknown_place", notices, place=ext.unknown_place))
     if any(i != "amount" for i in ext.intents) or route in ("status", "apply"):
         if route in ("status", "apply", "eligibility") and not ext.intents:
-            ext.intents = {"status": ["validity"], "apply": ["materials", "office", "timing"]}.get(route, ["conditions"])
+            ext.intents = {"status": ["validity"], "apply": ["materials", "office", "timing"]}.get(
+                route, ["conditions"]
+            )
         return info_reply(state, ext, message, as_of, notices)
     wants_amount = "amount" in ext.intents or route == "amount"
     if changed or ext.has_facts or wants_amount or (ext.whatif and state.achievements):

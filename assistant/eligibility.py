@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from assistant import evidence
+from assistant.models import Verdict
 from calculators.eligibility import EligibilityClause, clauses_for
 from calculators.models import Citation
 from calculators.rulebook import load_city_rules
@@ -34,7 +35,7 @@ class Finding:
 
 @dataclass
 class Assessment:
-    verdict: str  # yes | no | depends
+    verdict: Verdict
     city: str | None
     city_name: str | None
     status_line: str | None = None
@@ -53,7 +54,9 @@ def _window_years(quote: str) -> int | None:
 
 
 def _cite(region: str, clause: EligibilityClause) -> Citation:
-    return evidence.citation(region if region != "national" else None, clause.document, clause.article, clause.quote)
+    return evidence.citation(
+        region if region != "national" else None, clause.document, clause.article, clause.quote
+    )
 
 
 def _money_status(city: str, on: dt.date) -> tuple[str, str | None]:
@@ -79,7 +82,9 @@ def assess(city: str | None, situations: list[str], achieved: str | None, on: dt
     status, end = _money_status(region.id, on)
     if status == "expired":
         out.verdict = "no"
-        out.status_line = f"{region.name}的资助办法已于 {end} 失效（按 {on.isoformat()} 计），目前不能据此申请。"
+        out.status_line = (
+            f"{region.name}的资助办法已于 {end} 失效（按 {on.isoformat()} 计），目前不能据此申请。"
+        )
     elif status == "not_yet_in_force":
         out.verdict = "no"
         out.status_line = f"{region.name}的资助办法在 {on.isoformat()} 尚未施行。"
@@ -94,9 +99,7 @@ def assess(city: str | None, situations: list[str], achieved: str | None, on: dt
                 if years is not None and achieved and achieved[:4].isdigit():
                     late = on.year - int(achieved[:4]) > years
                     effect = "excluded" if late else "condition"
-                    out.window_line = (
-                        f"您的成果取得于 {achieved[:4]} 年，{'已超出' if late else '仍在'}条文规定的期限内（{clause.article}）。"
-                    )
+                    out.window_line = f"您的成果取得于 {achieved[:4]} 年，{'已超出' if late else '仍在'}条文规定的期限内（{clause.article}）。"
             out.findings.append(Finding(situation, clause, _cite(region.id, clause), effect))
     effects = {f.effect for f in out.findings}
     if out.verdict != "no":

@@ -12,7 +12,15 @@ from calculators.menu import CityMenu
 from calculators.models import Basis, Citation, Estimate, PolicyStatus
 
 Intent = Literal[
-    "amount", "compare", "city_menu", "eligibility", "apply", "status", "definition", "out_of_scope", "smalltalk"
+    "amount",
+    "compare",
+    "city_menu",
+    "eligibility",
+    "apply",
+    "status",
+    "definition",
+    "out_of_scope",
+    "smalltalk",
 ]
 Verdict = Literal["yes", "no", "depends"]
 

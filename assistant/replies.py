@@ -34,7 +34,9 @@ def compare_reply(
     text = answers.render(
         "chat_compare.j2",
         rows=rows,
-        subject="、".join(answers.describe(a) + (f"（{a.count} 项）" if (a.count or 1) > 1 else "") for a in facts),
+        subject="、".join(
+            answers.describe(a) + (f"（{a.count} 项）" if (a.count or 1) > 1 else "") for a in facts
+        ),
         as_of=table.as_of,
         named=bool(cities),
         notices=notices,
@@ -90,7 +92,12 @@ def status_reply(city: str | None, as_of: dt.date, notices: list[str], english: 
             if v.citation:
                 citations.append(v.citation)
     text = answers.render(
-        "chat_status.j2", docs=lines, as_of=as_of.isoformat(), notices=notices, english=english, all_cities=not city
+        "chat_status.j2",
+        docs=lines,
+        as_of=as_of.isoformat(),
+        notices=notices,
+        english=english,
+        all_cities=not city,
     )
     return Reply(answer=text, citations=_dedupe(citations))
 

@@ -64,7 +64,11 @@ def _has(text: str, words: tuple[str, ...]) -> bool:
 
 def _cues(text: str, ext: Extraction) -> list[str]:
     lex = lexicon()
-    found = [name for name in ("compare", "city_menu", "eligibility", "apply", "definition") if _has(text, lex.intents[name])]
+    found = [
+        name
+        for name in ("compare", "city_menu", "eligibility", "apply", "definition")
+        if _has(text, lex.intents[name])
+    ]
     found += [INFO_INTENT[i] for i in ext.intents if i in INFO_INTENT]
     if _has(text, lex.intents["amount"]):  # 多少 / 能拿: a money word alone (资助) asks nothing yet
         found.append("amount")
@@ -148,7 +152,12 @@ def understand(message: str, today: dt.date | None = None) -> Understanding:
 
 def _province_only(ext: Extraction, cities: list[str]) -> bool:
     """山东 → its four cities: candidates of one place, not several places named."""
-    return bool(ext.city_candidates) and set(cities) == set(ext.city_candidates) and len(cities) > 2 and not ext.city
+    return (
+        bool(ext.city_candidates)
+        and set(cities) == set(ext.city_candidates)
+        and len(cities) > 2
+        and not ext.city
+    )
 
 
 def _short_social(text: str) -> bool:

@@ -51,7 +51,9 @@ def all_clauses() -> dict[str, tuple[EligibilityClause, ...]]:
         for i, c in enumerate(clauses):
             unknown = set(c.get("situations", ())) - set(SITUATIONS)
             if unknown or c.get("effect") not in ("excluded", "reduced", "condition"):
-                raise ValueError(f"eligibility.yaml: {region}[{i}] has situations {sorted(unknown)} or effect {c.get('effect')!r}")
+                raise ValueError(
+                    f"eligibility.yaml: {region}[{i}] has situations {sorted(unknown)} or effect {c.get('effect')!r}"
+                )
             parsed.append(
                 EligibilityClause(
                     region=region,

@@ -87,7 +87,11 @@ def achievement_schemas() -> list[dict[str, Any]]:
         for fact in spec.facts:
             fact_prop: dict[str, Any] = {"title": fact.title or fact.name, "description": fact.ask or ""}
             if fact.whole_number is not None:
-                fact_prop |= {"type": "integer", "minimum": fact.whole_number[0], "maximum": fact.whole_number[1]}
+                fact_prop |= {
+                    "type": "integer",
+                    "minimum": fact.whole_number[0],
+                    "maximum": fact.whole_number[1],
+                }
             else:
                 fact_prop["enum"] = list(fact.values)
             properties[fact.name] = fact_prop
