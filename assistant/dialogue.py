@@ -137,6 +137,9 @@ def resolve_candidates(state: SessionState) -> None:
     from calculators.achievement_types import achievement_types
 
     for achievement in state.achievements:  # the city may have changed: decide those afresh
+        for name in achievement.assumed:  # a default (制定) is applied again after, where still open
+            achievement.fields.pop(name, None)
+        achievement.assumed = {}
         for name, options in achievement.same_for.items():
             achievement.fields.pop(name, None)
             if options is not None:
@@ -565,6 +568,7 @@ def _day(value: str | None) -> dt.date | None:
 
 def apply_defaults(state: SessionState) -> None:
     """Answer first: a fact users mean one reading of by default takes it, and the answer says so.
+    Runs after resolve_candidates, so only a fact the answer depends on is assumed.
 
     A standard with no word on 制定/修订 (发布了一项国家标准) is a new one: 制定; the other reading's
     amount is stated in one line. Facts with no default (city, level, 主导/参与) are still asked.
@@ -598,7 +602,7 @@ def _route(u: Understanding, state: SessionState) -> str | None:
     """The answer this turn leads with, given what the conversation already holds."""
     primary = u.primary
     ext = u.facts
-    context = bool(state.city or state.achievements)
+    context = bool(state.city or state.achievements or state.pending)
     domain_cues = [c for c in u.cues if c not in ("smalltalk",)]
     if primary == "out_of_scope" and (ext.has_facts or (context and domain_cues)):
         primary = domain_cues[0] if domain_cues else "amount"
@@ -609,8 +613,8 @@ def _route(u: Understanding, state: SessionState) -> str | None:
     # 天津 / 是修订 / 那如果是修订呢: a short reply that only completes or changes the facts of the
     # conversation continues it; the examples' vote alone does not turn it into another question
     carries_on = context and primary not in u.cues and (ext.has_facts or ext.whatif or state.pending)
-    if carries_on and not (primary == "compare" and u.cities):
-        primary = "amount" if (state.achievements or ext.achievements) else primary
+    if carries_on and not (primary == "compare" and len(u.cities) > 1):
+        primary = "amount" if (state.achievements or ext.achievements or state.pending) else primary
     return primary
 
 
@@ -695,8 +699,8 @@ def _answer(message: str, u: Understanding, route: str | None, state: SessionSta
             state.pending = [Slot(kind="city")]
             reply.follow_up = _question(Slot(kind="city"), state)
         elif state.achievements:
-            apply_defaults(state)
             resolve_candidates(state)
+            apply_defaults(state)
             if not missing_slots(state, need_achievement=True):
                 amount = estimate_reply(state, as_of, [], english=english)
                 reply.answer += "\n\n" + amount.answer
@@ -708,8 +712,8 @@ def _answer(message: str, u: Understanding, route: str | None, state: SessionSta
     if route == "status" and not state.city:
         return replies.status_reply(None, as_of, notices, english)
 
-    apply_defaults(state)
     resolve_candidates(state)
+    apply_defaults(state)
     reused = _reused(state, u, before)
     if reused:
         notices.append("已沿用上文：" + "；".join(reused) + "。")
@@ -763,20 +767,7 @@ def chat_turn(message: str, session_id: str | None = None, as_of: str | None = N
         log.exception("chat turn failed")
         reply = Reply(answer=answers.render_help("error", []), event={"error": type(err).__name__})
     state.turns += 1
-    try:
-        sessions.save_turn(
-            sid,
-            state,
-            message,
-            reply.answer,
-            reply.follow_up,
-            reply.event or None,
-            reply.citations,
-            reply.estimate,
-        )
-    except Exception:
-        log.exception("could not store session %s", sid)
-    return Answer(
+    answer = Answer(
         answer=reply.answer,
         citations=reply.citations,
         estimate=reply.estimate,
@@ -788,3 +779,10 @@ def chat_turn(message: str, session_id: str | None = None, as_of: str | None = N
         alternatives=reply.alternatives,
         menu=reply.menu,
     )
+    try:
+        sessions.save_turn(
+            sid, state, message, reply.answer, reply.follow_up, reply.event or None, sent=answer
+        )
+    except Exception:
+        log.exception("could not store session %s", sid)
+    return answer

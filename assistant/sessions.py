@@ -303,15 +303,17 @@ def save_turn(
     event: dict[str, Any] | None = None,
     citations: list[Citation] | None = None,
     estimate: Estimate | None = None,
+    sent: Answer | None = None,
 ) -> None:
-    """Store the new state and the turn, with the whole Answer as sent, in one short transaction
-    (inside the turn's `turn_lock`, or under one of its own)."""
+    """Store the new state and the turn, with the whole Answer as sent (`sent`; else one made of
+    the text, citations and estimate), in one short transaction (inside the turn's `turn_lock`,
+    or under one of its own)."""
     held = _turn_held(session_id)
     if held is None:
         with turn_lock(session_id):
-            save_turn(session_id, state, message, answer, follow_up, event, citations, estimate)
+            save_turn(session_id, state, message, answer, follow_up, event, citations, estimate, sent)
         return
-    sent = Answer(
+    sent = sent or Answer(
         answer=answer,
         citations=citations or [],
         estimate=estimate,

@@ -81,10 +81,18 @@ def _situations(text: str) -> list[str]:
     return [name for name, words in lexicon().situations.items() if _has(text, words)]
 
 
+# 不是北京，是天津: a place said not to be the one is not named
+_NOT_THIS = re.compile(r"(不是|不在|并非|而非|非)$")
+
+
 def _named_cities(ext: Extraction, text: str) -> list[str]:
     """The regions the message names by their own names (山东 alone names none of its cities)."""
     lex = lexicon()
-    named = [lex.places[m.group(0)] for m in lex.place_pattern.finditer(text) if m.group(0) in lex.places]
+    named = [
+        lex.places[m.group(0)]
+        for m in lex.place_pattern.finditer(text)
+        if m.group(0) in lex.places and not _NOT_THIS.search(text[max(0, m.start() - 3) : m.start()])
+    ]
     named = list(dict.fromkeys(named))
     return named if len(named) > 1 else ([ext.city] if ext.city else list(ext.city_candidates))
 
@@ -100,7 +108,7 @@ def understand(message: str, today: dt.date | None = None) -> Understanding:
     for name in cues:
         scores[name] = scores.get(name, 0.0) + CUE_WEIGHT
     cities = _named_cities(ext, text)
-    several = len(cities) > 1 and (len(_named_cities(ext, text)) > 1 and not _province_only(ext, cities))
+    several = len(cities) > 1 and not _province_only(ext, cities)
     asks_other = any(c in cues for c in ("definition", "eligibility", "status", "apply", "city_menu"))
     if ext.achievements and ("amount" in cues or not asks_other):
         scores["amount"] += 0.3
@@ -122,9 +130,6 @@ def understand(message: str, today: dt.date | None = None) -> Understanding:
     else:  # nothing of this domain: out of scope unless the conversation says otherwise (decide)
         for name in ("amount", "compare", "city_menu", "eligibility", "apply", "status", "definition"):
             scores[name] -= CUE_WEIGHT
-    if ext.has_facts and not ext.achievements and ext.city and scores["city_menu"] < KEEP:
-        # 威海的呢 / 天津 alone: answers a question asked before, decided by the dialogue
-        pass
     ranked = sorted((s, n) for n, s in scores.items())
     ranked.reverse()
     chosen = [n for s, n in ranked if s >= KEEP]
