@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant import answers, evidence, sessions
+from assistant import agent, answers, evidence, sessions
 from assistant.extraction import accepts_value, extract, normalise, unread_counts
 from assistant.models import AchievementFacts, Answer, Extraction, SessionState, Slot
 from calculators.models import Citation, Estimate
@@ -571,8 +571,6 @@ def respond(message: str, state: SessionState, request_day: dt.date | None) -> R
         if slots:
             return follow_up_reply(state, slots, notices)
         reply = estimate_reply(state, as_of, notices)
-        if model is not None:
-            reply = llm.rephrase(model, message, reply)
         reply.event.update(event)
         return reply
     if ext.thanks:
@@ -598,6 +596,7 @@ def chat_turn(message: str, session_id: str | None = None, as_of: str | None = N
         state = SessionState()
     try:
         reply = respond(message, state, request_day)
+        reply = agent.answer_turn(message, reply, given)  # the LLM agent, only when SUBSIDY_LLM_* is set
     except UserInputError as err:
         log.warning("turn rejected by the calculator: %s", err)
         reply = Reply(answer=answers.render_help("error", []), event={"error": str(err)})
