@@ -178,7 +178,12 @@ api_key_header = APIKeyHeader(
 
 
 def require_api_key(request: Request, given: str | None = Security(api_key_header)) -> None:
-    expected = settings_of(request).api_key
+    check_api_key(settings_of(request), given)
+
+
+def check_api_key(settings: ServiceSettings, given: str | None) -> None:
+    """401 unless the server sets no key or `given` is it."""
+    expected = settings.api_key
     if expected is None:
         return
     if given is None or not hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8")):
@@ -188,6 +193,17 @@ def require_api_key(request: Request, given: str | None = Security(api_key_heade
             field="X-API-Key",
             headers={"WWW-Authenticate": "X-API-Key"},
         )
+
+
+def presented_key(x_api_key: str | None, authorization: str | None) -> str | None:
+    """The key a client sent: `X-API-Key`, or `Authorization: Bearer <key>` (what the OpenAI SDK
+    and MCP clients send), so the same SUBSIDY_API_KEY guards /v1/* and /mcp."""
+    if x_api_key:
+        return x_api_key
+    scheme, _, token = (authorization or "").strip().partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip() or None
 
 
 # ---------------------------------------------------------------- errors

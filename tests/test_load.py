@@ -108,8 +108,9 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 60.0) -> float:
-        env = {**os.environ, "SUBSIDY_DATA_DIR": str(self.data_dir), **(self.env_extra or {})}
-        env.pop("SUBSIDY_API_KEY", None)
+        env = {**os.environ, "SUBSIDY_DATA_DIR": str(self.data_dir)}
+        env.pop("SUBSIDY_API_KEY", None)  # the caller's key, unless env_extra sets one
+        env.update(self.env_extra or {})
         if self.fake_assistant:
             cmd = [sys.executable, "-c", LAUNCH_WITH_FAKE_ASSISTANT, str(self.port)]
         else:
