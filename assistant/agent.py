@@ -25,6 +25,8 @@ from pydantic import BaseModel
 
 from assistant import guardrail, llm
 from assistant.tools import ApplyInfoResult, PoliciesResult, SearchResult, Tool, agent_tools
+from calculators.compare import Comparison
+from calculators.menu import CityMenu
 from calculators.models import Citation, Estimate
 from subsidy.errors import UserInputError
 
@@ -67,6 +69,15 @@ class Evidence:
                 if item.apply is not None:
                     self.citations += item.apply.citations
             self.citations += [cap.citation for cap in result.caps_applied]
+        elif isinstance(result, Comparison):
+            for row in result.rows:
+                self.add(row.estimate)
+        elif isinstance(result, CityMenu):
+            self.citations += [g.citation for g in result.groups] + result.conditions
+            self.texts += [f"{line.amount_yuan}元" for g in result.groups for line in g.lines]
+            self.texts += [
+                f"《{d.title}》 {d.effective_from or ''} {d.effective_to or ''}" for d in result.documents
+            ]
         elif isinstance(result, SearchResult):
             self.citations += [
                 Citation(document=h.document, article=h.article, quote=h.text, document_id=h.document_id)

@@ -129,12 +129,13 @@ def check(
     for title in set(_TITLE.findall(text)):
         if not any(title in d or d in title for d in documents):
             problems.append(f"document 《{title}》 was not cited")
-    if estimate is not None:
-        squashed = re.sub(r"\s+", "", text)
-        stated = {v for _, v in money_yuan(squashed)}
+    if estimate is not None:  # what the template answer says of the Estimate, the text must say too
+        stated = {v for _, v in money_yuan(re.sub(r"\s+", "", text))}
+        drafted = {v for _, v in money_yuan(re.sub(r"\s+", "", draft))}
         for item in estimate.items:
-            if item.covered and item.amount_yuan is not None and Decimal(item.amount_yuan) not in stated:
+            amount = Decimal(item.amount_yuan) if item.amount_yuan is not None else None
+            if item.covered and amount is not None and amount in drafted and amount not in stated:
                 problems.append(f"item {item.input_index} amount {item.amount_yuan} is missing")
-            if item.policy_status == "expired" and "失效" not in text:
+            if item.policy_status == "expired" and "失效" in draft and "失效" not in text:
                 problems.append(f"item {item.input_index}: the policy's expiry is not stated")
     return problems

@@ -8,6 +8,8 @@ mistake in the arguments is a `UserInputError` naming the field (`achievements[0
 | tool | library function |
 | --- | --- |
 | `estimate` | `calculators.engine.estimate` |
+| `compare` | `calculators.compare.compare` |
+| `city_menu` | `calculators.menu.city_menu` |
 | `search` | `knowledge.search.search` |
 | `policies` | `knowledge.policies.list_policies` |
 | `apply_info` | the city's how-to-apply tables (`calculators/rules/*.yaml`, `apply`) |
@@ -24,7 +26,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from assistant.models import Answer
-from calculators.models import ApplyInfo, Citation, Estimate, EstimateRequestIn
+from calculators.compare import Comparison
+from calculators.menu import CityMenu
+from calculators.models import AchievementIn, ApplyInfo, Citation, Estimate, EstimateRequestIn
 from knowledge.policies import Policy
 from subsidy.errors import UserInputError
 
@@ -32,6 +36,30 @@ MAX_HITS = 50
 
 
 # ---------------------------------------------------------------- arguments and results
+class CompareArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    achievements: list[AchievementIn] = Field(
+        min_length=1, description="成果（同 estimate）/ the achievements, as for `estimate`"
+    )
+    cities: list[str] | None = Field(
+        default=None,
+        description="要比较的城市；不填为所有有金额的城市 / cities to compare (default: all with amounts)",
+    )
+    as_of: str | None = Field(
+        default=None, description="申报日期 / the grant date, YYYY-MM-DD (default today)"
+    )
+
+
+class CityMenuArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    city: str = Field(description="城市或区 / the city or district (天津, tianjin, 广州开发区 …)")
+    as_of: str | None = Field(
+        default=None, description="按该日期判断是否有效 / status on this date, YYYY-MM-DD"
+    )
+
+
 class SearchArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -118,6 +146,19 @@ def _estimate(args: EstimateRequestIn) -> Estimate:
     from calculators.engine import estimate
 
     return estimate(args.model_dump(exclude_none=True))
+
+
+def _compare(args: CompareArgs) -> Comparison:
+    from calculators.compare import compare
+
+    achievements = [a.model_dump(exclude_none=True) for a in args.achievements]
+    return compare(achievements, cities=args.cities, as_of=args.as_of)
+
+
+def _city_menu(args: CityMenuArgs) -> CityMenu:
+    from calculators.menu import city_menu
+
+    return city_menu(args.city, as_of=args.as_of)
 
 
 def _search(args: SearchArgs) -> SearchResult:
@@ -282,6 +323,31 @@ def tools() -> dict[str, Tool]:
             function=_estimate,
         ),
         Tool(
+            name="compare",
+            title="多城市对比 / Compare cities",
+            description=(
+                "同一组成果在多个城市各能拿多少：每个城市的合计、定额或最高额、依据条款、政策状态；"
+                "有效的排在前面，再按金额从高到低。\n"
+                "Prices the same achievements in several cities (default: every city that sets amounts): "
+                "each city's total, basis, articles and policy status; rows in force first, then by amount."
+            ),
+            arguments=CompareArgs,
+            result=Comparison,
+            function=_compare,
+        ),
+        Tool(
+            name="city_menu",
+            title="城市资助清单 / What a city pays",
+            description=(
+                "某地区政策资助的全部项目及金额，按条款分组，附文件有效状态；没有金额的地区给出其资格条件。\n"
+                "Everything a region's documents pay, grouped by article, with each document's status; "
+                "for regions without amounts, the conditions and incentives they set."
+            ),
+            arguments=CityMenuArgs,
+            result=CityMenu,
+            function=_city_menu,
+        ),
+        Tool(
             name="search",
             title="政策条文检索 / Policy search",
             description=(
@@ -334,7 +400,7 @@ def tools() -> dict[str, Tool]:
 
 
 # the assistant's own LLM answers one turn; `ask` would be a turn inside a turn
-AGENT_TOOL_NAMES = ("estimate", "search", "policies", "apply_info")
+AGENT_TOOL_NAMES = ("estimate", "compare", "city_menu", "search", "policies", "apply_info")
 
 
 def agent_tools() -> list[Tool]:

@@ -34,8 +34,9 @@ log = logging.getLogger("subsidy.mcp")
 NAME = "subsidy-assistant"
 INSTRUCTIONS = (
     "标准化补助助手：按各地政策条文计算标准化成果（制修订标准、技术委员会秘书处、企业标准“领跑者”等）可得的资助金额，"
-    "并给出依据条款原文。金额请用 estimate 计算，条文用 search 检索，对话式提问用 ask。\n"
-    "Chinese standardization subsidies: `estimate` computes amounts under the cited article, `search` "
+    "并给出依据条款原文。金额请用 estimate 计算，多城市对比用 compare，条文用 search 检索，对话式提问用 ask。\n"
+    "Chinese standardization subsidies: `estimate` computes amounts under the cited article, `compare` "
+    "prices achievements across cities, `city_menu` lists what a city pays, `search` "
     "finds policy text, `policies` lists documents with their status, `apply_info` says how to apply, "
     "`ask` is one chat turn with the assistant (pass its session_id to continue)."
 )

@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
-from pydantic import BaseModel
 
 from assistant import agent, llm, sessions, tools
 from assistant.dialogue import chat_turn
@@ -94,6 +93,20 @@ def test_a_tool_call_gives_the_library_result() -> None:
     assert {p.status for p in listed.policies} == {"in_force"}
 
 
+def test_compare_and_city_menu_are_the_calculators() -> None:
+    from calculators.compare import compare
+    from calculators.menu import city_menu
+
+    achievements = TIANJIN_REQUEST["achievements"]
+    got = tools.call_tool(
+        "compare", {"achievements": achievements, "cities": ["天津", "郑州"], "as_of": AS_OF}
+    )
+    assert got == compare(achievements, cities=["天津", "郑州"], as_of=AS_OF)
+    assert [r.city for r in got.rows] == ["zhengzhou", "tianjin"]  # both in force: the larger first
+    menu = tools.call_tool("city_menu", {"city": "tianjin", "as_of": AS_OF})
+    assert menu == city_menu("tianjin", as_of=AS_OF) and menu.groups
+
+
 @pytest.mark.parametrize(
     ("name", "arguments", "field"),
     [
@@ -108,6 +121,9 @@ def test_a_tool_call_gives_the_library_result() -> None:
         ("policies", {"as_of": "2022-13-45"}, "as_of"),
         ("apply_info", {"city": "天津", "type": "moon_landing"}, "type"),
         ("apply_info", {"city": "天津", "colour": "red"}, "colour"),
+        ("compare", {"achievements": []}, "achievements"),
+        ("compare", {"achievements": [{"type": "standard"}], "cities": ["火星"]}, "city"),
+        ("city_menu", {}, "city"),
         ("transfer_money", {}, "name"),
     ],
 )
@@ -139,25 +155,26 @@ def test_an_honest_agent_answers_with_a_tool_result() -> None:
 
 
 class DraftEchoModel(ScriptedToolModel):
-    """Answers with the calculator's answer it was given, under a heading of its own."""
+    """Answers with the calculator's answer it was given, under a heading of its own (and reads
+    no facts when asked for them: `{}`)."""
 
     def _generate(self, messages: list[BaseMessage], *args: Any, **kwargs: Any) -> Any:
-        draft = str(messages[-1].content).split("计算结果：", 1)[1].strip()
-        self.messages = iter([AIMessage(content="整理如下：\n" + draft)])
+        last = str(messages[-1].content)
+        text = "整理如下：\n" + last.split("计算结果：", 1)[1].strip() if "计算结果：" in last else "{}"
+        self.messages = iter([AIMessage(content=text)])
         return super()._generate(messages, *args, **kwargs)
 
 
 def test_the_model_sees_the_deterministic_answer_and_the_history() -> None:
-    first = chat_turn(QUESTION, as_of=AS_OF)
+    first = chat_turn("我们主导制定了一项国家标准", as_of=AS_OF)
+    assert first.estimate is None and first.follow_up
     model = DraftEchoModel(messages=iter([]))
     with llm.use_model(model):
-        got = chat_turn("那如果是修订呢？", session_id=first.session_id, as_of=AS_OF)
-    sent = model.seen[0]
-    assert str(sent[1].content) == QUESTION and str(sent[2].content) == first.answer  # from the session
-    assert "那如果是修订呢？" in str(sent[-1].content)
-    assert got.answer.startswith("整理如下：")
-    assert got.estimate is not None and got.estimate.items[0].amount_yuan is not None
-    assert got.estimate.items[0].trace and str(got.estimate.items[0].amount_yuan // 10000) in got.answer
+        got = chat_turn("在天津", session_id=first.session_id, as_of=AS_OF)
+    sent = model.seen[-1]  # the agent's request (an extraction request may come first)
+    assert str(sent[1].content) == "我们主导制定了一项国家标准" and str(sent[2].content) == first.answer
+    assert "在天津" in str(sent[-1].content) and "8万元（80,000元）" in str(sent[-1].content)
+    assert got.answer.startswith("整理如下：") and "8万元（80,000元）" in got.answer
 
 
 def test_a_model_that_lies_about_a_number_is_overruled(caplog: pytest.LogCaptureFixture) -> None:
@@ -219,9 +236,7 @@ def test_a_model_that_takes_too_long_falls_back(monkeypatch: pytest.MonkeyPatch)
 
 
 def test_without_a_model_nothing_changes() -> None:
-    class Never(BaseModel):
-        pass
-
     assert llm.chat_model() is None
     got = chat_turn(QUESTION, as_of=AS_OF)
-    assert sessions.history(got.session_id)[-1]["event"] is None
+    event = sessions.history(got.session_id)[-1]["event"] or {}
+    assert not {"agent", "agent_tools", "guardrail"} & set(event)

@@ -18,6 +18,7 @@ from langchain_core.messages import AIMessage
 from assistant import guardrail, llm
 from assistant.dialogue import chat_turn
 from assistant.extraction import extract
+from assistant.tools import AGENT_TOOL_NAMES
 from calculators.engine import estimate
 
 
@@ -307,6 +308,6 @@ def test_stub_agent_calls_a_tool_over_the_openai_protocol(configure: Callable[[S
         got = chat_turn("天津主导制定国家标准能拿多少", as_of="2022-06-01")
     assert got.answer.endswith("100万元（1,000,000元）。") and "8万元（80,000元）" in got.answer
     first, second = stub.requests  # the lexicon read every fact: no extraction request
-    assert [t["function"]["name"] for t in first["tools"]] == ["estimate", "search", "policies", "apply_info"]
+    assert [t["function"]["name"] for t in first["tools"]] == list(AGENT_TOOL_NAMES)
     tool_message = second["messages"][-1]
     assert tool_message["role"] == "tool" and json.loads(tool_message["content"])["city"] == "zhengzhou"

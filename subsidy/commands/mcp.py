@@ -8,7 +8,7 @@ import typer
 def register(app: typer.Typer) -> None:
     @app.command("mcp")
     def mcp_command() -> None:
-        """MCP server on stdin/stdout: the tools estimate, search, policies, apply_info, ask.
+        """MCP server on stdin/stdout: the tools estimate, compare, city_menu, search, policies, apply_info, ask.
 
         The same tools are served over Streamable HTTP at /mcp by `subsidy serve`.
         """
