@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from assistant import answers, evidence, sessions
+from assistant import agent, answers, evidence, sessions
 from assistant.extraction import accepts_value, normalise
 from assistant.models import AchievementFacts, Answer, Extraction, Reply, SessionState, Slot
 from assistant.understanding import Understanding, understand
@@ -733,8 +733,6 @@ def _answer(message: str, u: Understanding, route: str | None, state: SessionSta
         if slots:
             return follow_up_reply(state, slots, notices)
         reply = estimate_reply(state, as_of, notices, english=english)
-        if model is not None:
-            reply = llm.rephrase(model, message, reply)
         reply.event.update(event)
         return reply
     if ext.thanks:
@@ -760,6 +758,7 @@ def chat_turn(message: str, session_id: str | None = None, as_of: str | None = N
     state = stored or SessionState()
     try:
         reply = respond(message, state, request_day)
+        reply = agent.answer_turn(message, reply, given)  # the LLM agent, only when SUBSIDY_LLM_* is set
     except UserInputError as err:
         log.warning("turn rejected by the calculator: %s", err)
         reply = Reply(answer=answers.render_help("error", []), event={"error": str(err)})

@@ -9,6 +9,7 @@ amount and say plainly when a policy has expired. Anything else → the template
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
 from assistant.chinese_numerals import DIGITS, UNITS
@@ -92,16 +93,31 @@ def _estimate_text(estimate: Estimate | None) -> str:
     return "\n".join(parts)
 
 
-def check(text: str, draft: str, estimate: Estimate | None, citations: list[Citation]) -> list[str]:
-    """Problems with an LLM answer; empty means it may be shown."""
+def check(
+    text: str,
+    draft: str,
+    estimate: Estimate | None,
+    citations: list[Citation],
+    also: Sequence[Estimate] = (),
+) -> list[str]:
+    """Problems with an LLM answer; empty means it may be shown.
+
+    `also`: further Estimates the answer may draw numbers and amounts from (the agent's tool
+    results); only `estimate`'s items must each be stated."""
     if not text or not text.strip():
         return ["empty answer"]
     problems: list[str] = []
     sources = draft + "\n" + "\n".join(c.quote for c in citations) + "\n" + _estimate_text(estimate)
+    sources += "".join("\n" + _estimate_text(e) for e in also)
     allowed_numbers = numbers(sources)
+    for more in also:  # a tool's amounts, as written in yuan or in 万元
+        amounts = estimate_amounts(more)
+        allowed_numbers |= amounts | {(v / 10000).normalize() for v in amounts}
     for value in sorted(numbers(text) - allowed_numbers):
         problems.append(f"number {value} is not in the Estimate or the cited clauses")
     allowed_money = estimate_amounts(estimate) | {v for _, v in money_yuan(sources)}
+    for more in also:
+        allowed_money |= estimate_amounts(more)
     for raw, value in money_yuan(text):
         if value not in allowed_money:
             problems.append(f"amount {raw!r} is not an amount of the Estimate")
@@ -113,12 +129,13 @@ def check(text: str, draft: str, estimate: Estimate | None, citations: list[Cita
     for title in set(_TITLE.findall(text)):
         if not any(title in d or d in title for d in documents):
             problems.append(f"document 《{title}》 was not cited")
-    if estimate is not None:
-        squashed = re.sub(r"\s+", "", text)
-        stated = {v for _, v in money_yuan(squashed)}
+    if estimate is not None:  # what the template answer says of the Estimate, the text must say too
+        stated = {v for _, v in money_yuan(re.sub(r"\s+", "", text))}
+        drafted = {v for _, v in money_yuan(re.sub(r"\s+", "", draft))}
         for item in estimate.items:
-            if item.covered and item.amount_yuan is not None and Decimal(item.amount_yuan) not in stated:
+            amount = Decimal(item.amount_yuan) if item.amount_yuan is not None else None
+            if item.covered and amount is not None and amount in drafted and amount not in stated:
                 problems.append(f"item {item.input_index} amount {item.amount_yuan} is missing")
-            if item.policy_status == "expired" and "失效" not in text:
+            if item.policy_status == "expired" and "失效" in draft and "失效" not in text:
                 problems.append(f"item {item.input_index}: the policy's expiry is not stated")
     return problems

@@ -108,7 +108,8 @@ def achievement_schemas() -> list[dict[str, Any]]:
     return out
 
 
-def _achievements_schema(schema: dict[str, Any]) -> None:
+def achievements_schema(schema: dict[str, Any]) -> None:
+    """JSON Schema of an achievements list: one of the registry's types (for pydantic's json_schema_extra)."""
     schema["items"] = {"oneOf": achievement_schemas()}
 
 
@@ -130,7 +131,7 @@ class EstimateRequest(BaseModel):
         min_length=1,
         max_length=MAX_ITEMS_PER_CALL,
         description=f"the achievements, 1 to {MAX_ITEMS_PER_CALL:,} (per call, summed over a portfolio)",
-        json_schema_extra=_achievements_schema,
+        json_schema_extra=achievements_schema,
     )
 
     _region: Region = PrivateAttr()

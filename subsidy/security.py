@@ -287,7 +287,8 @@ class KeyMiddleware:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        if key_matches(headers.get(API_KEY_HEADER.lower()), self.api_key):
+        given = presented_key(headers.get(API_KEY_HEADER.lower()), headers.get("authorization"))
+        if key_matches(given, self.api_key):
             await self.app(scope, receive, send)
             return
         path = scope["path"]
@@ -319,6 +320,32 @@ async def _redirect(send: Send, location: str) -> None:
     headers += [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS]
     await send({"type": "http.response.start", "status": 303, "headers": headers})
     await send({"type": "http.response.body", "body": b""})
+
+
+def check_api_key(settings: ServiceSettings, given: str | None) -> None:
+    """401 unless the server sets no key or `given` is it (for routes outside KeyMiddleware's
+    reach, such as the mounted MCP app)."""
+    expected = settings.api_key
+    if expected is None:
+        return
+    if not key_matches(given, expected):
+        raise ServiceError(
+            401,
+            f"{API_KEY_HEADER}: missing or wrong API key",
+            field=API_KEY_HEADER,
+            headers={"WWW-Authenticate": API_KEY_HEADER},
+        )
+
+
+def presented_key(x_api_key: str | None, authorization: str | None) -> str | None:
+    """The key a client sent: `X-API-Key`, or `Authorization: Bearer <key>` (what the OpenAI SDK
+    and MCP clients send), so the same SUBSIDY_API_KEY guards /v1/* and /mcp."""
+    if x_api_key:
+        return x_api_key
+    scheme, _, token = (authorization or "").strip().partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip() or None
 
 
 # ---------------------------------------------------------------- errors

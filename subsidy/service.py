@@ -19,6 +19,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope
 
 from subsidy.errors import ConfigError, SubsidyError, Unavailable, UserInputError
 from subsidy.security import (
@@ -88,7 +89,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
 def _wants_html(request: Request) -> bool:
     path = request.url.path
-    if path.startswith(("/api/", "/healthz", "/openapi.json", "/static/")):
+    if path.startswith(("/api/", "/v1/", "/mcp", "/healthz", "/openapi.json", "/static/")):
         return False
     return "text/html" in request.headers.get("accept", "")
 
@@ -174,15 +175,31 @@ def _warm_up() -> None:
 
 
 @asynccontextmanager
-async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     threading.Thread(target=_warm_up, name="subsidy-warm-up", daemon=True).start()
-    yield
+    async with app.state.mcp.run():  # the MCP transport's task group, for /mcp
+        yield
+
+
+async def _check_mcp_request(scope: Scope) -> None:
+    """/mcp: the same key and chat rate limit as /api/chat (the body limit is the guard's)."""
+    from subsidy.security import check_api_key, limit_chat_rate, presented_key
+
+    request = Request(scope)
+    check_api_key(
+        request.app.state.settings,
+        presented_key(request.headers.get("x-api-key"), request.headers.get("authorization")),
+    )
+    if request.method == "POST":
+        limit_chat_rate(request)
 
 
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     from fastapi.middleware.cors import CORSMiddleware
+    from starlette.routing import Route
 
-    from subsidy import api_routes
+    from subsidy import api_routes, openai_routes
+    from subsidy.mcp_server import MCPEndpoint
 
     settings = settings or load_service_settings()
     app = FastAPI(
@@ -200,6 +217,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     app.state.search_limiter = RateLimiter(settings.search_rate_limit, settings.search_rate_seconds)
     install_error_handlers(app)
     app.include_router(api_routes.router)
+    app.include_router(openai_routes.router)
+    app.state.mcp = MCPEndpoint(_check_mcp_request)
+    app.router.routes.append(Route("/mcp", endpoint=app.state.mcp, include_in_schema=False))
 
     base_openapi = app.openapi
 

@@ -18,6 +18,7 @@ from langchain_core.messages import AIMessage
 from assistant import guardrail, llm
 from assistant.dialogue import chat_turn
 from assistant.extraction import extract
+from assistant.tools import AGENT_TOOL_NAMES
 from calculators.engine import estimate
 
 
@@ -154,9 +155,17 @@ def test_model_failures_keep_the_deterministic_answer() -> None:
 class Stub:
     """An OpenAI-compatible /v1/chat/completions on 127.0.0.1 with canned replies."""
 
-    def __init__(self, facts: dict[str, Any] | None, phrase: Callable[[str], str]):
+    def __init__(
+        self,
+        facts: dict[str, Any] | None,
+        phrase: Callable[[str], str],
+        agent_calls: list[dict[str, Any]] | None = None,
+    ):
+        """`facts`: the extraction's tool call; `phrase`: the answer from the last user message;
+        `agent_calls`: tool calls the agent makes (one per request) before it answers."""
         self.facts = facts
         self.phrase = phrase
+        self.agent_calls = list(agent_calls or [])
         self.requests: list[dict[str, Any]] = []
         stub = self
 
@@ -172,21 +181,25 @@ class Stub:
                     self.end_headers()
                     return
                 message: dict[str, Any] = {"role": "assistant", "content": None}
-                if body.get("tools"):
-                    name = body["tools"][0]["function"]["name"]
+                tools = [t["function"]["name"] for t in body.get("tools") or []]
+                call = None
+                if tools == ["LLMFacts"]:
+                    call = {"name": "LLMFacts", "arguments": stub.facts or {}}
+                elif tools and stub.agent_calls:
+                    call = stub.agent_calls.pop(0)
+                if call is not None:
+                    arguments = json.dumps(call["arguments"], ensure_ascii=False)
                     message["tool_calls"] = [
                         {
                             "id": "call_1",
                             "type": "function",
-                            "function": {
-                                "name": name,
-                                "arguments": json.dumps(stub.facts or {}, ensure_ascii=False),
-                            },
+                            "function": {"name": call["name"], "arguments": arguments},
                         }
                     ]
                     finish = "tool_calls"
                 else:
-                    message["content"] = stub.phrase(body["messages"][-1]["content"])
+                    last_user = next(m for m in reversed(body["messages"]) if m["role"] == "user")
+                    message["content"] = stub.phrase(last_user["content"])
                     finish = "stop"
                 payload = {
                     "id": "chatcmpl-stub",
@@ -283,3 +296,18 @@ def test_an_unreachable_endpoint_changes_nothing(monkeypatch: pytest.MonkeyPatch
 
 def test_off_by_default() -> None:
     assert llm.settings() is None and llm.chat_model() is None
+
+
+def test_stub_agent_calls_a_tool_over_the_openai_protocol(configure: Callable[[Stub], None]) -> None:
+    zhengzhou = {**TIANJIN, "city": "郑州"}
+    calls = [{"name": "estimate", "arguments": zhengzhou}]
+    with Stub(
+        None, lambda p: draft_of(p) + "\n郑州的主要起草单位最高 100万元（1,000,000元）。", calls
+    ) as stub:
+        configure(stub)
+        got = chat_turn("天津主导制定国家标准能拿多少", as_of="2022-06-01")
+    assert got.answer.endswith("100万元（1,000,000元）。") and "8万元（80,000元）" in got.answer
+    first, second = stub.requests  # the lexicon read every fact: no extraction request
+    assert [t["function"]["name"] for t in first["tools"]] == list(AGENT_TOOL_NAMES)
+    tool_message = second["messages"][-1]
+    assert tool_message["role"] == "tool" and json.loads(tool_message["content"])["city"] == "zhengzhou"

@@ -15,6 +15,7 @@ COMMAND_MODULES = [
     "policies",
     "index",
     "serve",
+    "mcp",
     "evaluate",
 ]
 
