@@ -29,7 +29,7 @@ from assistant.tools import ApplyInfoResult, PoliciesResult, SearchResult, Tool,
 from calculators.compare import Comparison
 from calculators.menu import CityMenu
 from calculators.models import Citation, Estimate
-from subsidy.errors import UserInputError
+from foundation.errors import UserInputError
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel

@@ -11,7 +11,7 @@ import jinja2
 from assistant.lexicon import lexicon
 from assistant.models import AchievementFacts
 from calculators.models import Citation, Estimate, Item
-from subsidy import money
+from foundation import money
 
 QUOTE_CHARS = 110
 MAX_NOTES = 6  # conditions shown per item; the citations carry the rest

@@ -16,14 +16,13 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from assistant import agent, answers, evidence, sessions
+from assistant import answers, evidence
 from assistant.extraction import accepts_value, normalise
-from assistant.models import AchievementFacts, Answer, Extraction, Reply, SessionState, Slot
+from assistant.models import AchievementFacts, Extraction, Reply, SessionState, Slot
+from assistant.open_facts import missing_fields
 from assistant.understanding import Understanding, understand
 from calculators.models import Citation, Estimate
-from subsidy.dates import parse_iso_date
-from subsidy.errors import UserInputError
-from subsidy.limits import MAX_CHAT_ACHIEVEMENTS, MAX_COUNT, MAX_MESSAGE_CHARS
+from foundation.limits import MAX_CHAT_ACHIEVEMENTS, MAX_COUNT, MAX_MESSAGE_CHARS
 
 log = logging.getLogger("assistant.dialogue")
 
@@ -269,18 +268,6 @@ def missing_slots(state: SessionState, need_achievement: bool) -> list[Slot]:
     for i, achievement in enumerate(state.achievements):
         slots += [Slot(kind="field", index=i, field=name) for name in missing_fields(achievement)]
     return slots
-
-
-def missing_fields(achievement: AchievementFacts) -> list[str]:
-    """The fields the type registry requires (or the city left ambiguous) that are still open."""
-    from calculators.achievement_types import achievement_types
-
-    spec = achievement_types()[achievement.type]
-    return [
-        f.name
-        for f in spec.fields
-        if f.name not in achievement.fields and (f.required or f.name in achievement.candidates)
-    ]
 
 
 # ---------------------------------------------------------------- questions back
@@ -743,45 +730,3 @@ def _answer(message: str, u: Understanding, route: str | None, state: SessionSta
     if ext.english:
         return Reply(answer=answers.render_help("english", notices, english=True))
     return Reply(answer=answers.render_help("greeting" if ext.greeting else "unclear", notices))
-
-
-def chat_turn(message: str, session_id: str | None = None, as_of: str | None = None) -> Answer:
-    """One chat turn (CLI `subsidy ask`, POST /api/chat, the eval runner)."""
-    given = sessions.check_session_id(session_id)
-    request_day = parse_iso_date(as_of) if as_of else None
-    message = message if isinstance(message, str) else ""
-    try:
-        sid, stored = sessions.continue_or_start(given)  # only server-issued, known ids continue
-    except Exception:
-        log.exception("could not read session %s; starting afresh", given)
-        sid, stored = sessions.new_session_id(), None
-    state = stored or SessionState()
-    try:
-        reply = respond(message, state, request_day)
-        reply = agent.answer_turn(message, reply, given)  # the LLM agent, only when SUBSIDY_LLM_* is set
-    except UserInputError as err:
-        log.warning("turn rejected by the calculator: %s", err)
-        reply = Reply(answer=answers.render_help("error", []), event={"error": str(err)})
-    except Exception as err:  # the user gets a clear answer, the log gets the traceback
-        log.exception("chat turn failed")
-        reply = Reply(answer=answers.render_help("error", []), event={"error": type(err).__name__})
-    state.turns += 1
-    answer = Answer(
-        answer=reply.answer,
-        citations=reply.citations,
-        estimate=reply.estimate,
-        follow_up=reply.follow_up,
-        session_id=sid,
-        intents=reply.event.get("intents", []),
-        verdict=reply.verdict,
-        comparison=reply.comparison,
-        alternatives=reply.alternatives,
-        menu=reply.menu,
-    )
-    try:
-        sessions.save_turn(
-            sid, state, message, reply.answer, reply.follow_up, reply.event or None, sent=answer
-        )
-    except Exception:
-        log.exception("could not store session %s", sid)
-    return answer

@@ -27,7 +27,7 @@ from typing import Any
 from assistant.chinese_numerals import chinese_integer
 from assistant.lexicon import lexicon, normalise
 from assistant.models import AchievementFacts, Extraction, LooseField
-from subsidy.limits import MAX_CHAT_ACHIEVEMENTS, MAX_COUNT, MAX_MESSAGE_CHARS
+from foundation.limits import MAX_CHAT_ACHIEVEMENTS, MAX_COUNT, MAX_MESSAGE_CHARS
 
 __all__ = ["accepts_value", "chinese_number", "extract", "normalise", "unread_counts"]
 

@@ -120,7 +120,7 @@ class LLMFacts(BaseModel):
 
 def needs_help(ext: Extraction) -> bool:
     """Ask the model only when the lexicon left something open."""
-    from assistant.dialogue import missing_fields
+    from assistant.open_facts import missing_fields
 
     if ext.injection:
         return False
@@ -194,8 +194,8 @@ def validated(facts: LLMFacts) -> list[AchievementFacts]:
 
 def fill_facts(model: BaseChatModel, message: str, ext: Extraction) -> tuple[Extraction, dict[str, Any]]:
     """Fill what the lexicon left open with the model's reading; never overrides the lexicon."""
+    from foundation.errors import UserInputError
     from knowledge.regions import resolve_region
-    from subsidy.errors import UserInputError
 
     try:
         facts = structured_facts(model, message)

@@ -35,7 +35,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from assistant import store
 from assistant.models import Answer, SessionState
 from calculators.models import Citation, Estimate
-from subsidy.errors import UserInputError
+from foundation.errors import UserInputError
 
 APP_NAME = "subsidy-assistant"
 SESSION_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")  # what a client may send (anything else: 422)

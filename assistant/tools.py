@@ -13,7 +13,6 @@ mistake in the arguments is a `UserInputError` naming the field (`achievements[0
 | `search` | `knowledge.search.search` |
 | `policies` | `knowledge.policies.list_policies` |
 | `apply_info` | the city's how-to-apply tables (`calculators/rules/*.yaml`, `apply`) |
-| `ask` | `assistant.dialogue.chat_turn` (for outside agents; not given to the assistant's own LLM) |
 """
 
 from __future__ import annotations
@@ -25,13 +24,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from assistant.models import Answer
 from calculators.compare import Comparison
 from calculators.menu import CityMenu
 from calculators.models import ApplyInfo, Citation, Estimate
 from calculators.request import EstimateRequest, achievements_schema, user_error
+from foundation.errors import UserInputError
 from knowledge.policies import Policy
-from subsidy.errors import UserInputError
 
 MAX_HITS = 50
 
@@ -132,18 +130,6 @@ class ApplyInfoResult(BaseModel):
     )
 
 
-class AskArgs(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    message: str = Field(description="用户的问题 / the user's message, in Chinese")
-    session_id: str | None = Field(
-        default=None, description="继续该会话 / continue this conversation (session_id of an earlier answer)"
-    )
-    as_of: str | None = Field(
-        default=None, description="申报日期 / the grant date, YYYY-MM-DD (default today)"
-    )
-
-
 # ---------------------------------------------------------------- the functions
 def _estimate(args: EstimateRequest) -> Estimate:
     from calculators.engine import estimate
@@ -212,23 +198,6 @@ def _apply_info(args: ApplyInfoArgs) -> ApplyInfoResult:
     return ApplyInfoResult(
         city=region.id, city_name=region.name, routes=routes, conditions=evidence.city_conditions(region.id)
     )
-
-
-def _ask(args: AskArgs) -> Answer:
-    from assistant.dialogue import chat_turn
-    from assistant.sessions import check_session_id
-    from subsidy.dates import parse_iso_date
-    from subsidy.security import max_message_chars
-
-    if not args.message.strip():
-        raise UserInputError("message", "must not be empty")
-    limit = max_message_chars()
-    if len(args.message) > limit:
-        raise UserInputError("message", f"too long: {len(args.message)} characters (limit {limit})")
-    check_session_id(args.session_id)
-    if args.as_of:
-        parse_iso_date(args.as_of, "as_of")
-    return chat_turn(args.message, session_id=args.session_id, as_of=args.as_of)
 
 
 # ---------------------------------------------------------------- the registry
@@ -386,19 +355,6 @@ def tools() -> dict[str, Tool]:
             result=ApplyInfoResult,
             function=_apply_info,
         ),
-        Tool(
-            name="ask",
-            title="问答 / Ask the assistant",
-            description=(
-                "向标准化补助助手提一个问题（中文），得到与网页和 API 相同的答复：金额、依据、追问；"
-                "用返回的 session_id 继续对话。\n"
-                "One chat turn with the assistant: the same Answer as the web page and POST /api/chat "
-                "(answer, citations, estimate, follow_up, session_id); pass session_id to continue."
-            ),
-            arguments=AskArgs,
-            result=Answer,
-            function=_ask,
-        ),
     ]
     return {tool.name: tool for tool in catalogue}
 
@@ -411,9 +367,13 @@ def agent_tools() -> list[Tool]:
     return [tools()[name] for name in AGENT_TOOL_NAMES if name in tools()]
 
 
-def call_tool(name: str, arguments: Mapping[str, Any] | None) -> BaseModel:
-    """Run a tool by name; an unknown name is a UserInputError naming `name`."""
-    tool = tools().get(name)
+def call_tool(
+    name: str, arguments: Mapping[str, Any] | None, registry: Mapping[str, Tool] | None = None
+) -> BaseModel:
+    """Run a tool of `registry` (default: these library tools) by name; an unknown name is a
+    UserInputError naming `name`."""
+    known = registry if registry is not None else tools()
+    tool = known.get(name)
     if tool is None:
-        raise UserInputError("name", f"unknown tool {name!r}", allowed=list(tools()))
+        raise UserInputError("name", f"unknown tool {name!r}", allowed=list(known))
     return tool.call(arguments)

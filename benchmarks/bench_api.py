@@ -220,7 +220,7 @@ def main() -> None:
                 f"{args.workers} worker{'s' if args.workers > 1 else ''})"
             )
             try:
-                import assistant.dialogue  # noqa: F401
+                import assistant.turn  # noqa: F401
             except ImportError:
                 print("/api/chat: skipped (assistant.dialogue not installed)")
                 return

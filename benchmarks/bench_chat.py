@@ -59,8 +59,8 @@ def main() -> None:
     for name in ("SUBSIDY_LLM_BASE_URL", "SUBSIDY_LLM_MODEL"):
         os.environ.pop(name, None)
     try:
-        from assistant.dialogue import chat_turn
         from assistant.extraction import extract
+        from assistant.turn import chat_turn
 
         for q in QUESTIONS * 3:  # warm: lexicon, rule files, templates, the SQLite schema
             chat_turn(q, as_of="2023-06-01")

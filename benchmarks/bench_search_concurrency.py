@@ -76,8 +76,8 @@ def main() -> None:
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="bench-search-"))
     os.environ["SUBSIDY_DATA_DIR"] = str(data_dir)
 
+    from foundation.limits import MAX_EMBEDDED_QUERY_TOKENS, MAX_QUERY_TERMS
     from knowledge.search import MAX_QUERY_CHARS, build_index, get_searcher
-    from subsidy.limits import MAX_EMBEDDED_QUERY_TOKENS, MAX_QUERY_TERMS
 
     build_index(notify=lambda message: None)
     searcher = get_searcher()

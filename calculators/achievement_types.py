@@ -9,8 +9,8 @@ from typing import Any
 
 from calculators.models import check_count
 from calculators.rulebook import all_city_rules
+from foundation.errors import BadAchievementError, shown_value
 from knowledge.yaml_data import load_yaml
-from subsidy.errors import BadAchievementError, shown_value
 
 MAX_PROJECT_CHARS = 200
 

@@ -14,8 +14,8 @@ from calculators.achievement_types import achievement_types
 from calculators.engine import clause_citation, document_status, resolve_amount, rule_basis
 from calculators.models import Basis, Citation, PolicyStatus
 from calculators.rulebook import AtLeast, CityRules, Rule, load_city_rules
+from foundation.dates import parse_iso_date
 from knowledge.regions import resolve_region
-from subsidy.dates import parse_iso_date
 
 
 class MenuLine(BaseModel):

@@ -11,10 +11,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from subsidy.errors import BadAchievementError
-from subsidy.limits import MAX_COUNT
+from foundation.errors import BadAchievementError
+from foundation.limits import MAX_COUNT
 
-__all__ = ["MAX_COUNT"]  # the calculators' bound on a count (subsidy/limits.py), re-exported
+__all__ = ["MAX_COUNT"]  # the calculators' bound on a count (foundation/limits.py), re-exported
 
 Basis = Literal["fixed", "up_to"]
 PolicyStatus = Literal["in_force", "expired", "not_yet_in_force"]

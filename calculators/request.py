@@ -34,10 +34,10 @@ from calculators.achievement_types import (
     achievement_types,
     validate_achievement,
 )
+from foundation.dates import ISO_DATE_PATTERN, parse_iso_date
+from foundation.errors import UserInputError
+from foundation.limits import MAX_COUNT, MAX_ITEMS_PER_CALL
 from knowledge.regions import Region, all_regions, resolve_region
-from subsidy.dates import ISO_DATE_PATTERN, parse_iso_date
-from subsidy.errors import UserInputError
-from subsidy.limits import MAX_COUNT, MAX_ITEMS_PER_CALL
 
 REQUEST_FIELDS = ["city", "as_of", "achievements"]
 
@@ -113,7 +113,7 @@ def achievements_schema(schema: dict[str, Any]) -> None:
     schema["items"] = {"oneOf": achievement_schemas()}
 
 
-# A date as the schema states it (the validators check it with subsidy.dates.parse_iso_date).
+# A date as the schema states it (the validators check it with foundation.dates.parse_iso_date).
 IsoDate = Annotated[str, Field(json_schema_extra={"format": "date", "pattern": ISO_DATE_PATTERN})]
 
 

@@ -37,7 +37,7 @@ class Transport:
     def check_server(self, timeout: float = 10.0) -> None:
         """GET /healthz before any case runs: an unreachable or foreign server is one clear error,
         not hundreds of failed cases. Raises UserInputError naming --url."""
-        from subsidy.errors import UserInputError
+        from foundation.errors import UserInputError
 
         if self.url is None:
             return
@@ -75,7 +75,7 @@ class Transport:
         body = {"message": message, "as_of": as_of, "session_id": session_id}
         if self.url:
             return self._http("POST", "/api/chat", {k: v for k, v in body.items() if v})
-        from assistant.dialogue import chat_turn
+        from assistant.turn import chat_turn
 
         return chat_turn(message, session_id=session_id, as_of=as_of).model_dump(mode="json")
 

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from subsidy.limits import MAX_QUERY_TERMS
+from foundation.limits import MAX_QUERY_TERMS
 
 DEFAULT_TOKENIZER = "jieba"
 

@@ -14,7 +14,7 @@ from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
-from subsidy.errors import UserInputError
+from foundation.errors import UserInputError
 
 PolicyStatus = Literal["in_force", "expired", "not_yet_in_force"]
 

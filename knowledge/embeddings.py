@@ -26,8 +26,8 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from foundation.errors import ConfigError
 from knowledge.query_threads import QueryThreads, usable_cores
-from subsidy.errors import ConfigError
 
 ENV_VAR = "SUBSIDY_EMBEDDING_MODEL"
 ST_PREFIX = "st:"

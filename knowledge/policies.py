@@ -6,9 +6,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from foundation.dates import parse_iso_date
 from knowledge.corpus import articles_of, document, documents_for_region, load_documents, policy_record
 from knowledge.regions import resolve_region
-from subsidy.dates import parse_iso_date
 
 
 class Policy(BaseModel):

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
+from foundation.errors import UnknownCityError, shown_value
 from knowledge.yaml_data import load_yaml
-from subsidy.errors import UnknownCityError, shown_value
 
 
 @dataclass(frozen=True)

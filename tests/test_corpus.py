@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from foundation.errors import UnknownCityError, UserInputError
 from knowledge import corpus, parse_corpus
 from knowledge.regions import all_regions
-from subsidy.errors import UnknownCityError, UserInputError
 
 SEEDS = Path(__file__).resolve().parents[1] / "knowledge" / "seeds"
 

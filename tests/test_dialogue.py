@@ -13,8 +13,8 @@ from types import SimpleNamespace
 import pytest
 
 from assistant import sessions, store
-from assistant.dialogue import chat_turn
-from subsidy.errors import BadDateError, UserInputError
+from assistant.turn import chat_turn
+from foundation.errors import BadDateError, UserInputError
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "eval" / "cases"
@@ -292,7 +292,7 @@ def test_conditions_without_a_city_ask_for_the_city_without_a_passage_dump() -> 
 def test_sessions_survive_a_restart(isolated: Path) -> None:
     first = ask("我们主导制定了一项国家标准，能拿多少？")
     code = (
-        "import json; from assistant.dialogue import chat_turn; "
+        "import json; from assistant.turn import chat_turn; "
         f"print(json.dumps(chat_turn('在天津', session_id={first['session_id']!r}, as_of='2023-06-01')"
         ".model_dump(mode='json'), ensure_ascii=False))"
     )
@@ -312,7 +312,7 @@ def test_sessions_survive_a_restart(isolated: Path) -> None:
 def test_several_worker_processes_share_the_store(isolated: Path) -> None:
     # each worker continues the conversation the server issued it (issue 14: no client-chosen ids)
     code = (
-        "from assistant.dialogue import chat_turn\n"
+        "from assistant.turn import chat_turn\n"
         "sid = None\n"
         "for i in range(8):\n"
         "    sid = chat_turn('天津主导制定国标', session_id=sid, as_of='2023-06-01').session_id\n"

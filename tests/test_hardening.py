@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from subsidy.limits import (
+from foundation.limits import (
     MAX_COUNT,
     MAX_EMBEDDED_QUERY_TOKENS,
     MAX_ITEMS_PER_CALL,
@@ -241,7 +241,7 @@ def test_only_server_issued_known_ids_continue(tmp_path, monkeypatch):
 
 
 def test_chat_turn_gives_a_new_id_for_a_guessed_one(tmp_path, monkeypatch):
-    from assistant.dialogue import chat_turn
+    from assistant.turn import chat_turn
 
     monkeypatch.setenv("SUBSIDY_DATA_DIR", str(tmp_path))
     monkeypatch.setattr("knowledge.search.search", lambda *a, **k: [])
@@ -334,7 +334,7 @@ def test_forwarded_for_is_believed_only_from_trusted_proxies(peer, forwarded, tr
 
 
 def test_trusted_proxies_setting_is_checked(monkeypatch):
-    from subsidy.errors import ConfigError
+    from foundation.errors import ConfigError
     from subsidy.security import load_service_settings
 
     monkeypatch.setenv("SUBSIDY_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8")

@@ -16,9 +16,9 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel, G
 from langchain_core.messages import AIMessage
 
 from assistant import guardrail, llm
-from assistant.dialogue import chat_turn
 from assistant.extraction import extract
 from assistant.tools import AGENT_TOOL_NAMES
+from assistant.turn import chat_turn
 from calculators.engine import estimate
 
 

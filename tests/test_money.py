@@ -1,10 +1,10 @@
-"""One way to write an amount (subsidy/money.py), for the plain-text answers and the HTML pages."""
+"""One way to write an amount (foundation/money.py), for the plain-text answers and the HTML pages."""
 
 from __future__ import annotations
 
 import pytest
 
-from subsidy import money
+from foundation import money
 
 
 @pytest.mark.parametrize(

@@ -22,7 +22,7 @@ def test_shipped_vectors_cover_every_article_of_the_corpus():
     shipped = cached_vectors(model_id)
     missing = [e.id for e in entries if e.content_hash(model_id) not in shipped]
     assert not missing, (
-        f"{len(missing)} articles lack a shipped vector: run `subsidy index` then `python -m knowledge.passage_vectors`"
+        f"{len(missing)} articles lack a shipped vector: run `subsidy index` then `python -m knowledge.export_passage_vectors`"
     )
 
 

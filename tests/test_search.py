@@ -17,12 +17,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from foundation.errors import BadQueryError, UnknownCityError
 from knowledge.corpus import load_articles, load_documents, searchable_articles
 from knowledge.embeddings import get_embedder
 from knowledge.search import MAX_K, Searcher, reset_searcher, search
 from knowledge.settings import RetrievalSettings
 from knowledge.vector_store import IndexUnavailableError, VectorStore
-from subsidy.errors import BadQueryError, UnknownCityError
 
 ROOT = Path(__file__).resolve().parents[1]
 SUBSIDY = Path(sys.executable).with_name("subsidy")

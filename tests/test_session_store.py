@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from assistant import sessions, store
 from assistant.models import SessionState
-from subsidy.errors import UserInputError
+from foundation.errors import UserInputError
 from subsidy.shared_rate_limit import DatabaseRateLimiter
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -22,8 +22,8 @@ def print_answer(answer: object, console: object | None = None) -> None:
 
 def check_question(text: str, field: str = "QUESTION") -> str:
     """The same check as POST /api/chat (empty, or longer than SUBSIDY_MAX_MESSAGE_CHARS)."""
-    from subsidy.api_routes import check_message
-    from subsidy.security import max_message_chars
+    from foundation.env import max_message_chars
+    from foundation.user_text import check_message
 
     # only this one variable: a bad SUBSIDY_CHAT_RATE etc. concerns `serve`, not the CLI
     limit = max_message_chars()
@@ -42,7 +42,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """One chat turn, answered from the knowledge base and the calculators."""
         from assistant import sessions
-        from subsidy.dates import parse_iso_date
+        from foundation.dates import parse_iso_date
 
         check_question(question)
         if as_of:
@@ -50,7 +50,7 @@ def register(app: typer.Typer) -> None:
         sessions.check_session_id(session)
         sessions.check_writable()  # before answering: an answer whose session is lost is no answer
 
-        from assistant.dialogue import chat_turn
+        from assistant.turn import chat_turn
 
         with sessions.turn_lock(session):  # a server answering the same conversation waits for this turn
             answer = chat_turn(question, session_id=session, as_of=as_of)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import typer
 
-from subsidy.errors import UserInputError
+from foundation.errors import UserInputError
 
 HELP = "/facts 查看已记录的信息 · /reset 重新开始 · /quit 退出"
 
@@ -60,9 +60,9 @@ def register(app: typer.Typer) -> None:
         from rich.console import Console
 
         from assistant import sessions
-        from assistant.dialogue import chat_turn
+        from assistant.turn import chat_turn
+        from foundation.dates import parse_iso_date
         from subsidy.commands.ask import check_question, print_answer
-        from subsidy.dates import parse_iso_date
 
         if as_of:
             parse_iso_date(as_of)  # a bad date is a one-line error before the conversation starts

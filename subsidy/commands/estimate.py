@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from subsidy.errors import UserInputError
+from foundation.errors import UserInputError
 
 
 def _decode(data: bytes, where: str) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from subsidy.errors import UserInputError
+from foundation.errors import UserInputError
 
 SUITE_CHOICES = ("calc", "chat", "retrieval", "all")
 

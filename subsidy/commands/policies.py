@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from subsidy.errors import UserInputError
+from foundation.errors import UserInputError
 
 CLI_OPTIONS = {"city": "--city", "as_of": "--as-of"}
 STATUS_STYLE = {"in_force": "green", "expired": "red", "not_yet_in_force": "yellow"}

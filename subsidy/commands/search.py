@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from subsidy.limits import MAX_QUERY_CHARS
+from foundation.limits import MAX_QUERY_CHARS
 
 
 def _print_table(query: str, hits: list[Any]) -> None:

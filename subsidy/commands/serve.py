@@ -7,7 +7,7 @@ import socket
 
 import typer
 
-from subsidy.errors import UserInputError
+from foundation.errors import UserInputError
 
 
 def check_can_listen(host: str, port: int) -> None:
@@ -47,8 +47,9 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Web UI + HTTP API (OpenAPI at /docs). Protections are set by SUBSIDY_* variables (see subsidy/security.py)."""
+        from subsidy.health import require_usable_data_dir
         from subsidy.security import load_service_settings
-        from subsidy.service import require_usable_data_dir, serve
+        from subsidy.service import serve
 
         settings = load_service_settings()  # a bad SUBSIDY_* variable: one line, before anything starts
         require_usable_data_dir()  # before "serving on": a server that cannot keep conversations won't start

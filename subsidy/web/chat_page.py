@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from subsidy.errors import UserInputError
+from foundation.errors import UserInputError
 from subsidy.security import limit_chat_rate, settings_of
 from subsidy.web.forms import form_fields, same_origin
 from subsidy.web.messages import chinese_message

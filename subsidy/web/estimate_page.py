@@ -15,9 +15,9 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
 from calculators.models import check_count
-from subsidy.errors import UserInputError
+from foundation.errors import UserInputError
+from foundation.limits import MAX_FORM_ROWS
 from subsidy.exports import InputRow
-from subsidy.limits import MAX_FORM_ROWS
 from subsidy.web.messages import chinese_message
 from subsidy.web.rendering import render
 

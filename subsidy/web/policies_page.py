@@ -19,7 +19,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
-from subsidy.errors import ConfigError, Unavailable, UserInputError
+from foundation.errors import ConfigError, Unavailable, UserInputError
 from subsidy.security import limit_search_rate
 from subsidy.web.messages import chinese_message
 from subsidy.web.rendering import render, render_error_page
@@ -103,9 +103,9 @@ def relevant(hit: dict[str, Any]) -> bool:
 
 @router.get("/policies", response_class=HTMLResponse)
 async def policies_page(request: Request) -> HTMLResponse:
+    from foundation.dates import parse_iso_date
     from knowledge.policies import list_policies
     from knowledge.regions import all_regions
-    from subsidy.dates import parse_iso_date
 
     city = request.query_params.get("city", "").strip()
     as_of = request.query_params.get("as_of", "").strip()

@@ -17,8 +17,8 @@ import jinja2
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
-from subsidy import money
-from subsidy.limits import MAX_COUNT, MAX_QUERY_CHARS
+from foundation import money
+from foundation.limits import MAX_COUNT, MAX_QUERY_CHARS
 from subsidy.web.forms import CROSS_SITE_REFUSED
 from subsidy.wording import TRACE_OPS_ZH, amounts_in_text, basis_short, data_date, plain_words
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from subsidy.limits import MAX_SHOWN_CHARS
+from foundation.limits import MAX_SHOWN_CHARS
 
 
 def _escaped(text: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from subsidy.errors import BadDateError, shown_value
+from foundation.errors import BadDateError, shown_value
 
 # Exactly YYYY-MM-DD: Python's fromisoformat alone also takes 20220601 and 2022-W22-3.
 ISO_DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
