@@ -152,6 +152,8 @@ def _fact_value(spec: FieldSpec, given: Any, where: str) -> Any:
         return None
     if spec.whole_number is not None:
         least, most = spec.whole_number
+        if isinstance(given, float) and given.is_integer() and abs(given) < 2**53:
+            given = int(given)  # 1308.0 is the integer 1308 in JSON (and in JSON Schema)
         number = given if isinstance(given, int) and not isinstance(given, bool) else None
         if number is None or not least <= number <= most:
             raise BadAchievementError(

@@ -86,14 +86,14 @@ def achievement_schemas() -> list[dict[str, Any]]:
             properties[field.name] = prop
         for fact in spec.facts:
             fact_prop: dict[str, Any] = {"title": fact.title or fact.name, "description": fact.ask or ""}
-            if fact.whole_number is not None:
+            if fact.whole_number is not None:  # null: not stated
                 fact_prop |= {
-                    "type": "integer",
+                    "type": ["integer", "null"],
                     "minimum": fact.whole_number[0],
                     "maximum": fact.whole_number[1],
                 }
             else:
-                fact_prop["enum"] = list(fact.values)
+                fact_prop["enum"] = [*fact.values, None]
             properties[fact.name] = fact_prop
         out.append(
             {

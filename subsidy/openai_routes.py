@@ -25,23 +25,26 @@ import json
 import time
 import uuid
 from collections.abc import Iterator
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from starlette.concurrency import run_in_threadpool
 
 from assistant.models import Answer
+from calculators.request import IsoDate
 from foundation.errors import UserInputError
+from foundation.limits import MAX_MESSAGE_CHARS
+from foundation.user_text import check_message
 from subsidy.api_routes import (
     BODY_ERRORS,
+    NOT_BLANK,
     SESSION_ID_PATTERN,
     UNAVAILABLE,
     ErrorBody,
     JSONBodyRoute,
     chat_turn_function,
-    check_message,
     json_response,
     require_data_dir,
 )
@@ -66,11 +69,54 @@ router = APIRouter(
 )
 
 
-class ChatMessage(BaseModel):
+# A user turn's text, as POST /api/chat takes a message (the assistant reads this much of it).
+UserText = Annotated[
+    str, Field(json_schema_extra={"minLength": 1, "maxLength": MAX_MESSAGE_CHARS, "pattern": NOT_BLANK})
+]
+
+
+class TextPart(BaseModel):
     model_config = ConfigDict(extra="allow")
 
-    role: Literal["system", "developer", "user", "assistant", "tool", "function"]
+    type: Literal["text"]
+    text: UserText
+
+
+class OtherPart(BaseModel):
+    """Images, audio and files are accepted and not read."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: Literal["image_url", "input_audio", "file"]
+
+
+class UserMessage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    role: Literal["user"]
+    content: UserText | list[TextPart | OtherPart] = Field(
+        description="the question: text, or parts of which the text ones are read"
+    )
+
+
+class OtherMessage(BaseModel):
+    """System, developer, assistant and tool messages: accepted, not read (the assistant's answers
+    follow from the user turns)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    role: Literal["system", "developer", "assistant", "tool", "function"]
     content: str | list[dict[str, Any]] | None = None
+
+
+ChatMessage = Annotated[UserMessage | OtherMessage, Field(discriminator="role")]
+HAS_A_USER_TURN: dict[str, Any] = {
+    "contains": {
+        "type": "object",
+        "properties": {"role": {"const": "user"}, "content": {"type": "string"}},
+        "required": ["role", "content"],
+    }
+}
 
 
 class ChatCompletionRequest(BaseModel):
@@ -80,26 +126,31 @@ class ChatCompletionRequest(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     model: str = Field(MODEL_ID, description=f"`{MODEL_ID}` (GET /v1/models)")
-    messages: list[ChatMessage] = Field(..., min_length=1, description="the conversation, oldest first")
-    stream: bool = False
+    messages: list[ChatMessage] = Field(
+        ...,
+        min_length=1,
+        description="the conversation, oldest first; at least one user message with text",
+        json_schema_extra=HAS_A_USER_TURN,
+    )
+    stream: StrictBool = False
     stream_options: dict[str, Any] | None = None
     session_id: str | None = Field(
         None, pattern=SESSION_ID_PATTERN, description="extension: continue this stored conversation"
     )
-    as_of: str | None = Field(None, description="extension: the grant date, YYYY-MM-DD (default today)")
+    as_of: IsoDate | None = Field(None, description="extension: the grant date, YYYY-MM-DD (default today)")
 
 
-def text_of(content: str | list[dict[str, Any]] | None) -> str:
+def text_of(content: str | list[TextPart | OtherPart]) -> str:
     """A message's text: the string, or its `text` parts joined (images and audio are not read)."""
     if isinstance(content, str):
         return content
-    return "\n".join(str(p.get("text", "")) for p in content or [] if p.get("type") == "text")
+    return "\n".join(p.text for p in content if isinstance(p, TextPart))
 
 
 def user_turns(body: ChatCompletionRequest, limit: int) -> list[str]:
     turns = []
     for i, message in enumerate(body.messages):
-        if message.role == "user":
+        if isinstance(message, UserMessage):
             turns.append(check_message(text_of(message.content), limit, field=f"messages[{i}].content"))
     if not turns:
         raise UserInputError("messages", "must contain at least one message with role 'user'")
@@ -211,7 +262,20 @@ async def list_models() -> ModelList:
     summary="OpenAI chat completions: the messages' user turns are the conversation",
     response_model=None,
     responses={
-        200: {"description": "a chat.completion, or server-sent chat.completion.chunk events with `stream`"},
+        200: {
+            "description": "a chat.completion, or server-sent chat.completion.chunk events with `stream`",
+            "content": {
+                "application/json": {"schema": {"type": "object"}},
+                # one event: `data` is a chat.completion.chunk as JSON, the last one `[DONE]`
+                "text/event-stream": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["data"],
+                        "properties": {"data": {"type": "string"}, "event": {"type": "string"}},
+                    }
+                },
+            },
+        },
         404: {"model": ErrorBody, "description": f"unknown model (only `{MODEL_ID}`)"},
         429: {"model": ErrorBody, "description": "rate limit"},
         503: UNAVAILABLE,
@@ -225,8 +289,8 @@ async def chat_completions(body: ChatCompletionRequest, request: Request) -> Res
     if body.model != MODEL_ID:
         raise ServiceError(404, f"model: {body.model!r} does not exist", field="model", allowed=[MODEL_ID])
     turns = user_turns(body, settings_of(request).max_message_chars)
-    if body.as_of:
-        parse_iso_date(body.as_of, "as_of")
+    if body.as_of is not None:
+        parse_iso_date(body.as_of, "as_of", empty_is_today=False)  # the schema's YYYY-MM-DD, "" included
     chat_turn_function()  # 503 before anything runs if the assistant cannot load
     await run_in_threadpool(require_data_dir, "the chat")
     answer = await run_in_threadpool(converse, turns, body.session_id, body.as_of or None)
