@@ -19,6 +19,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
+from knowledge.user_data import follows_user_data
 from subsidy.errors import ConfigError, Unavailable, UserInputError
 from subsidy.security import limit_search_rate
 from subsidy.web.messages import chinese_message
@@ -74,7 +75,7 @@ def page_order(policies: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [p for _, p in sorted(enumerate(policies), key=key)]
 
 
-@cache
+@follows_user_data
 def _document_ids_by_title() -> dict[str, str]:
     from knowledge.corpus import load_documents
 

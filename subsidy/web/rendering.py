@@ -17,6 +17,7 @@ import jinja2
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
+from knowledge.user_data import follows_user_data
 from subsidy import money
 from subsidy.limits import MAX_COUNT, MAX_QUERY_CHARS
 from subsidy.web.forms import CROSS_SITE_REFUSED
@@ -45,7 +46,7 @@ def distinct_statuses(estimate: Any) -> list[Any]:
     return out
 
 
-@cache
+@follows_user_data
 def _article_positions(doc_id: str) -> dict[str, int]:
     from knowledge.corpus import articles_of
 
