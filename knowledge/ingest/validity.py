@@ -82,7 +82,9 @@ def find_validity(text: str, published: dt.date | None) -> Validity:
         end = _end(flat, start)
         if start is None and end is None and not FROM_PUBLICATION.search(flat):
             continue
-        quote = re.sub(r"^[第\d一二三四五六七八九十百条、.．\s]+(?=本)", "", sentence)
+        quote = re.sub(
+            r"^[^，。；]{0,8}?(?=本(?:办法|细则|规定|政策|措施|通知|意见|方案|规则))", "", sentence
+        )
         return Validity(quote, start or published, end)
     return Validity(None, published, None)
 
