@@ -9,6 +9,7 @@ values of calculators/achievement_types.yaml.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,7 +98,7 @@ def check_rule_file(path: Path) -> CheckReport:
     return CheckReport(city, tuple(problems), to_review)
 
 
-def _vocabulary_problems(rule_id: str, when: dict[str, object]) -> list[str]:
+def _vocabulary_problems(rule_id: str, when: Mapping[str, object]) -> list[str]:
     types = achievement_types()
     allowed_types = when.get("type", ())
     out = []

@@ -195,4 +195,4 @@ def _index(progress: Progress | None) -> int:
 
     report = Searcher(load_settings(), sync=False).build(progress=progress)
     reset_searcher()
-    return report.embedded
+    return report.embedded - report.from_shipped
