@@ -36,20 +36,30 @@ def register(app: typer.Typer) -> None:
         from knowledge.ingest.add_document import ingest_file
 
         err = Console(stderr=True)
-        with Progress(
+        # started on the first embedding only: a file refused up front prints its one line, nothing else
+        progress = Progress(
             TextColumn("embedding new articles"),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
             console=err,
             transient=True,
-        ) as progress:
-            task = progress.add_task("embed", total=None)
+        )
+        task = progress.add_task("embed", total=None)
 
-            def on_progress(done: int, total: int) -> None:
-                progress.update(task, completed=done, total=total)
+        started: list[bool] = []
 
+        def on_progress(done: int, total: int) -> None:
+            if not started:
+                progress.start()
+                started.append(True)
+            progress.update(task, completed=done, total=total)
+
+        try:
             report = ingest_file(path, region=region, title=title, progress=on_progress)
+        finally:
+            if started:
+                progress.stop()
         valid = f"{report.effective_from or '?'} .. {report.effective_to or 'no end stated'}"
         print(f"{report.status}: {report.document_id} · {report.title} · {report.region}")
         if report.status != "unchanged":
