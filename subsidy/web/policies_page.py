@@ -123,9 +123,13 @@ async def policies_page(request: Request) -> HTMLResponse:
         limit_search_rate(request)
         found, search_error = await _search_hits(query, city or None)
         hits = [hit_view(h, day, as_of) for h in found if relevant(h)]
+    ingested = request.query_params.get("ingested", "").strip()
+    uploaded = next((p for p in policies if p["id"] == ingested), None) if ingested else None
     return render(
         "policies.html",
         status_code=422 if error else 200,
+        uploaded=uploaded,
+        upload_status=request.query_params.get("status", ""),
         page="policies",
         policies=policies,
         money_count=sum(1 for p in policies if p["has_amounts"]),
