@@ -10,12 +10,12 @@ import datetime as dt
 import logging
 import re
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 from calculators.models import Citation
 from calculators.rulebook import load_city_rules
 from knowledge import corpus
+from knowledge.user_data import follows_user_data
 
 log = logging.getLogger("assistant.evidence")
 EXCERPT_CHARS = 150
@@ -54,7 +54,7 @@ def citation(city_id: str | None, doc_id: str, article: str, quote: str) -> Cita
     return Citation(document=_title(city_id, doc_id), article=article, quote=quote, document_id=doc_id)
 
 
-@cache
+@follows_user_data
 def _validity_article(doc_id: str) -> str | None:
     doc = corpus.document(doc_id)
     needle = squash(doc.validity_quote)[:15]

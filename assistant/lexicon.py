@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -13,6 +12,7 @@ import yaml
 
 from knowledge.regions import all_regions
 from knowledge.simplified import to_simplified
+from knowledge.user_data import follows_user_data
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ def normalise(text: str) -> str:
     return text.strip()
 
 
-@cache
+@follows_user_data
 def lexicon() -> Lexicon:
     text = resources.files("assistant").joinpath("lexicon.yaml").read_text("utf-8")
     raw = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml: 20× faster

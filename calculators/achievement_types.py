@@ -10,6 +10,7 @@ from typing import Any
 from calculators.models import check_count
 from calculators.rulebook import all_city_rules
 from foundation.errors import BadAchievementError, shown_value
+from knowledge.user_data import follows_user_data
 from knowledge.yaml_data import load_yaml
 
 MAX_PROJECT_CHARS = 200
@@ -71,7 +72,7 @@ class AchievementType:
         return next((f for f in self.facts if f.name == name), None)
 
 
-@cache
+@follows_user_data
 def _open_values(type_name: str, field_name: str) -> tuple[Any, ...]:
     seen: list[Any] = []
     for city in all_city_rules():
@@ -115,7 +116,7 @@ def _facts_of(type_name: str, raw_facts: dict[str, Any]) -> tuple[FieldSpec, ...
     return tuple(facts)
 
 
-@cache
+@follows_user_data
 def achievement_types() -> dict[str, AchievementType]:
     raw = load_yaml(resources.files("calculators").joinpath("achievement_types.yaml").read_text("utf-8"))
     raw_facts = raw.pop(FACTS_KEY, None) or {}

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from importlib import resources
 
 from calculators.rulebook import CityRules, all_city_rules
 from knowledge import corpus
@@ -31,10 +30,7 @@ def _squash(text: str) -> str:
 
 
 def _document_text(doc_id: str) -> str:
-    doc = corpus.document(doc_id)
-    seed = resources.files("knowledge").joinpath(f"seeds/{doc.seed}").read_text("utf-8")
-    lines = seed.splitlines()[doc.line_start - 1 : doc.line_end]
-    return _squash("\n".join(lines))
+    return _squash(corpus.document_text(doc_id))  # a seed's lines, or an ingested document's text
 
 
 def _spans(city: CityRules, doc_id: str, text: str) -> list[tuple[int, int, str]]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cache
 from typing import Any
 
 from calculators.achievement_types import (
@@ -47,6 +46,7 @@ from calculators.rulebook import (
 )
 from knowledge import corpus
 from knowledge.regions import Region
+from knowledge.user_data import follows_user_data
 
 DEFAULT_COMPILATION = "2022年全国企标“领跑者”标准化工作补助汇编"
 DEFAULT_POLICIES_AS_OF = "2022-12-05"
@@ -57,7 +57,7 @@ def _wan(yuan: int | Decimal) -> str:
     return f"{wan.normalize():f} 万元"
 
 
-@cache
+@follows_user_data
 def _rules_by_type(city: str) -> dict[str, tuple[Rule, ...]]:
     rules = load_city_rules(city)
     table: dict[str, list[Rule]] = {}

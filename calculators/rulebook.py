@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from functools import cache, cached_property
+from functools import cached_property
 from importlib import resources
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, ValidationError
 
+from knowledge.user_data import follows_user_data, user_data_dir
 from knowledge.yaml_data import load_yaml
 
 RULES_PACKAGE = "calculators"
@@ -109,6 +111,9 @@ class Rule(Record):
     apply: str | None = Field(None, description="key into the city's `apply` table (else default)")
     notes: tuple[str, ...] = ()
     reading: str | None = Field(None, description="how an ambiguous text was read, and why")
+    review: Literal["needed"] | None = Field(
+        None, description="`needed`: drafted by `subsidy rules draft`, a person has not checked it yet"
+    )
 
     @property
     def derive_from(self) -> str | None:
@@ -157,6 +162,9 @@ class Selection(Record):
     exclude: Conditions = Field(default_factory=dict, description="leave out what matches all of these")
     rules: tuple[str, ...] = Field((), description="rule-id prefixes (empty = any rule)")
     reading: str | None = None
+    review: Literal["needed"] | None = Field(
+        None, description="`needed`: drafted, not yet checked by a person"
+    )
 
     def selects(self, rule: Rule, fields: dict[str, Any]) -> bool:
         if self.rules and not any(rule.id.startswith(prefix) for prefix in self.rules):
@@ -371,21 +379,32 @@ def rule_file_json_schema() -> dict[str, Any]:
     return schema
 
 
-@cache
+def user_rules_dir() -> Path:
+    """Rule files the user installed (`subsidy rules install`): they take precedence over shipped ones."""
+    return user_data_dir() / RULES_DIR
+
+
+@follows_user_data
 def load_city_rules(city_id: str) -> CityRules | None:
+    installed = user_rules_dir() / f"{city_id}.yaml"
+    if installed.is_file():
+        return parse_city_file(installed.read_text("utf-8"), str(installed))
     path = resources.files(RULES_PACKAGE).joinpath(f"{RULES_DIR}/{city_id}.yaml")
     if not path.is_file():
         return None
     return parse_city_file(path.read_text("utf-8"), f"{RULES_DIR}/{city_id}.yaml")
 
 
-@cache
+@follows_user_data
 def all_city_rules() -> tuple[CityRules, ...]:
     folder = resources.files(RULES_PACKAGE).joinpath(RULES_DIR)
+    names = {entry.name for entry in folder.iterdir()}
+    if user_rules_dir().is_dir():
+        names |= {entry.name for entry in user_rules_dir().iterdir()}
     found = []
-    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
-        if entry.name.endswith(".yaml"):
-            city = load_city_rules(entry.name[: -len(".yaml")])
+    for name in sorted(names):
+        if name.endswith(".yaml"):
+            city = load_city_rules(name[: -len(".yaml")])
             if city is not None:
                 found.append(city)
     return tuple(found)

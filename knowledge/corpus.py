@@ -15,7 +15,9 @@ from importlib import resources
 from typing import Any, Literal
 
 from foundation.errors import UserInputError
+from knowledge.user_data import follows_user_data
 
+INGESTED_SEED_PREFIX = "ingested:"  # Document.seed of a document the user ingested: "ingested:<file name>"
 PolicyStatus = Literal["in_force", "expired", "not_yet_in_force"]
 
 
@@ -65,42 +67,74 @@ def _date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
-@cache
-def load_documents() -> tuple[Document, ...]:
-    """Every document, in corpus order (the compilation's body order, then the other seeds)."""
-    rows = json.loads(_data("documents.json"))
-    return tuple(
-        Document(
-            **{
-                **row,
-                "published": _date(row["published"]),
-                "effective_from": _date(row["effective_from"]),
-                "effective_to": _date(row["effective_to"]),
-            }
-        )
-        for row in rows
+def document_from_row(row: dict[str, Any]) -> Document:
+    return Document(
+        **{
+            **row,
+            "published": _date(row["published"]),
+            "effective_from": _date(row["effective_from"]),
+            "effective_to": _date(row["effective_to"]),
+        }
     )
 
 
 @cache
-def load_articles() -> tuple[Article, ...]:
-    """Every article, grouped by document in corpus order, in text order within a document."""
-    return tuple(Article(**json.loads(line)) for line in _data("articles.jsonl").splitlines() if line)
+def _shipped_documents() -> tuple[Document, ...]:
+    return tuple(document_from_row(row) for row in json.loads(_data("documents.json")))
 
 
 @cache
+def _shipped_articles() -> tuple[Article, ...]:
+    return tuple(Article(**json.loads(line)) for line in _data("articles.jsonl").splitlines() if line)
+
+
+@follows_user_data
+def load_documents() -> tuple[Document, ...]:
+    """Every document, in corpus order (the compilation's body order, then the other seeds), then
+    the ones the user ingested (`subsidy ingest`, knowledge/ingest/store.py)."""
+    from knowledge.ingest.store import ingested_documents
+
+    shipped = _shipped_documents()
+    ids = {doc.id for doc in shipped}
+    return shipped + tuple(document_from_row(row) for row, _ in ingested_documents() if row["id"] not in ids)
+
+
+@follows_user_data
+def load_articles() -> tuple[Article, ...]:
+    """Every article, grouped by document in corpus order, in text order within a document."""
+    from knowledge.ingest.store import ingested_documents
+
+    ids = {doc.id for doc in _shipped_documents()}
+    extra = tuple(
+        Article(**a) for row, articles in ingested_documents() if row["id"] not in ids for a in articles
+    )
+    return _shipped_articles() + extra
+
+
+def document_text(doc_id: str) -> str:
+    """The text a document's quotes are checked against: its lines of the seed, or the ingested text."""
+    doc = document(doc_id)
+    if doc.seed.startswith(INGESTED_SEED_PREFIX):
+        from knowledge.ingest.store import ingested_text
+
+        return ingested_text(doc_id)
+    seed = resources.files("knowledge").joinpath(f"seeds/{doc.seed}").read_text("utf-8")
+    return "\n".join(seed.splitlines()[doc.line_start - 1 : doc.line_end])
+
+
+@follows_user_data
 def searchable_articles() -> tuple[Article, ...]:
     """The retrieval units: every article but those of a reprint (`same_text_as`)."""
     reprints = {doc.id for doc in load_documents() if doc.same_text_as}
     return tuple(a for a in load_articles() if a.document_id not in reprints)
 
 
-@cache
+@follows_user_data
 def _documents_by_id() -> dict[str, Document]:
     return {doc.id: doc for doc in load_documents()}
 
 
-@cache
+@follows_user_data
 def _articles_by_document() -> dict[str, tuple[Article, ...]]:
     table: dict[str, list[Article]] = {}
     for article in load_articles():

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
 from importlib import resources
 
 from foundation.errors import UnknownCityError, shown_value
+from knowledge.user_data import follows_user_data
 from knowledge.yaml_data import load_yaml
 
 
@@ -20,9 +20,14 @@ class Region:
     aliases: tuple[str, ...] = field(default=())
 
 
-@cache
+@follows_user_data
 def all_regions() -> tuple[Region, ...]:
+    """The shipped regions, then those the user added (`subsidy ingest --region`, knowledge/ingest/store.py)."""
+    from knowledge.ingest.store import user_region_rows
+
     raw = load_yaml(resources.files("knowledge").joinpath("data/regions.yaml").read_text("utf-8"))
+    shipped = {r["id"] for r in raw}
+    raw += [r for r in user_region_rows() if r["id"] not in shipped]
     return tuple(
         Region(
             id=r["id"],
@@ -36,7 +41,7 @@ def all_regions() -> tuple[Region, ...]:
     )
 
 
-@cache
+@follows_user_data
 def _lookup() -> dict[str, Region]:
     table: dict[str, Region] = {}
     for region in all_regions():

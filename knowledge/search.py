@@ -32,7 +32,7 @@ import threading
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache, cached_property
+from functools import cached_property
 from typing import Any, Literal
 
 import numpy as np
@@ -46,6 +46,7 @@ from knowledge.embeddings import Embedder, get_embedder
 from knowledge.regions import all_regions, resolve_region
 from knowledge.settings import RetrievalSettings, load_settings
 from knowledge.simplified import to_simplified
+from knowledge.user_data import follows_user_data
 from knowledge.vector_store import (
     IndexEntry,
     IndexUnavailableError,
@@ -186,7 +187,7 @@ def index_entries(articles: Sequence[Article], documents: dict[str, Document]) -
 # ---- regions named in a query ------------------------------------------------------------
 
 
-@cache
+@follows_user_data
 def _alias_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
     table: dict[str, str] = {}
     for region in all_regions():
@@ -408,7 +409,7 @@ class Searcher:
 _lock = threading.Lock()
 
 
-@cache
+@follows_user_data
 def _searcher_for(settings: RetrievalSettings) -> Searcher:
     return Searcher(settings)
 

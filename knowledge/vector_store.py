@@ -270,6 +270,21 @@ class VectorStore:
 
     # ---- writing -------------------------------------------------------------------------
 
+    def _max_batch(self) -> int:
+        """The most records one Chroma call takes (SQLite's variable limit bounds it)."""
+        try:
+            return max(EMBED_BATCH, int(self._client.get_max_batch_size()))
+        except Exception:
+            return 1000
+
+    def _write(self, batch: Sequence[tuple[IndexEntry, str]], vectors: np.ndarray) -> None:
+        self.collection.upsert(
+            ids=[e.id for e, _ in batch],
+            embeddings=vectors,
+            documents=[e.document for e, _ in batch],
+            metadatas=[{**e.metadata, "content_hash": h} for e, h in batch],
+        )
+
     def sync(
         self,
         entries: Sequence[IndexEntry],
@@ -319,20 +334,24 @@ class VectorStore:
             if progress:
                 progress(0, len(to_embed))
             shipped = cached_vectors(model_id) if self.use_shipped_vectors else {}
-            for done, batch in _batches(to_embed, EMBED_BATCH):
-                fresh = [e.passage for e, h in batch if h not in shipped]
-                computed = iter(self.embedder.embed_passages(fresh) if fresh else [])
-                vectors = np.stack([shipped[h] if h in shipped else next(computed) for _, h in batch])
-                report.from_shipped += sum(1 for _, h in batch if h in shipped)
-                self.collection.upsert(
-                    ids=[e.id for e, _ in batch],
-                    embeddings=vectors,
-                    documents=[e.document for e, _ in batch],
-                    metadatas=[{**e.metadata, "content_hash": h} for e, h in batch],
+            known = [(e, h) for e, h in to_embed if h in shipped]
+            fresh = [(e, h) for e, h in to_embed if h not in shipped]
+            # shipped vectors cost nothing to compute: they go in a few large writes (Chroma's
+            # per-call overhead, not the data, made 61 batches of 16 take most of a fresh build)
+            for _, batch in _batches(known, self._max_batch()):
+                self._write(batch, np.stack([shipped[h] for _, h in batch]))
+                report.from_shipped += len(batch)
+                report.embedded_ids.extend(e.id for e, _ in batch)
+            if progress and known:
+                progress(len(known), len(to_embed))
+            for done, batch in _batches(fresh, EMBED_BATCH):
+                self._write(
+                    batch,
+                    np.asarray(self.embedder.embed_passages([e.passage for e, _ in batch]), dtype=np.float32),
                 )
                 report.embedded_ids.extend(e.id for e, _ in batch)
                 if progress:
-                    progress(done, len(to_embed))
+                    progress(len(known) + done, len(to_embed))
         except IndexUnavailableError:
             raise
         except OSError as err:

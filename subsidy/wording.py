@@ -8,10 +8,10 @@ the web pages and the exports say them the way a company reads them
 from __future__ import annotations
 
 import re
-from functools import cache
 from typing import Any
 
 from foundation import money
+from knowledge.user_data import follows_user_data
 
 # the trace's step kinds (calculators.models.TraceStep.op) in words
 TRACE_OPS_ZH = {
@@ -40,7 +40,7 @@ def data_date(estimate: Any = None) -> str:
     return DEFAULT_POLICIES_AS_OF
 
 
-@cache
+@follows_user_data
 def _field_words() -> dict[str, tuple[str, dict[str, str]]]:
     """field name → (title, {value: label}) over every achievement type (first title wins)."""
     from calculators.achievement_types import achievement_types

@@ -13,6 +13,7 @@ COMMAND_MODULES = [
     "chat",
     "search",
     "policies",
+    "ingest",
     "index",
     "serve",
     "mcp",

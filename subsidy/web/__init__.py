@@ -11,12 +11,12 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from subsidy.web import api_docs_page, chat_page, estimate_page, login_page, policies_page
+from subsidy.web import api_docs_page, chat_page, estimate_page, login_page, policies_page, policy_upload
 from subsidy.web.rendering import PACKAGE, render_error_page
 
 
 def mount(app: FastAPI) -> None:
-    for page in (chat_page, estimate_page, policies_page, api_docs_page, login_page):
+    for page in (chat_page, estimate_page, policies_page, policy_upload, api_docs_page, login_page):
         app.include_router(page.router)
     app.mount("/static", StaticFiles(directory=PACKAGE / "static"), name="static")
     app.state.render_error_page = render_error_page

@@ -20,6 +20,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
 from foundation.errors import ConfigError, Unavailable, UserInputError
+from knowledge.user_data import follows_user_data
 from subsidy.security import limit_search_rate
 from subsidy.web.messages import chinese_message
 from subsidy.web.rendering import render, render_error_page
@@ -74,7 +75,7 @@ def page_order(policies: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [p for _, p in sorted(enumerate(policies), key=key)]
 
 
-@cache
+@follows_user_data
 def _document_ids_by_title() -> dict[str, str]:
     from knowledge.corpus import load_documents
 
@@ -122,9 +123,13 @@ async def policies_page(request: Request) -> HTMLResponse:
         limit_search_rate(request)
         found, search_error = await _search_hits(query, city or None)
         hits = [hit_view(h, day, as_of) for h in found if relevant(h)]
+    ingested = request.query_params.get("ingested", "").strip()
+    uploaded = next((p for p in policies if p["id"] == ingested), None) if ingested else None
     return render(
         "policies.html",
         status_code=422 if error else 200,
+        uploaded=uploaded,
+        upload_status=request.query_params.get("status", ""),
         page="policies",
         policies=policies,
         money_count=sum(1 for p in policies if p["has_amounts"]),

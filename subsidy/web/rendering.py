@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse
 
 from foundation import money
 from foundation.limits import MAX_COUNT, MAX_QUERY_CHARS
+from knowledge.user_data import follows_user_data
 from subsidy.web.forms import CROSS_SITE_REFUSED
 from subsidy.wording import TRACE_OPS_ZH, amounts_in_text, basis_short, data_date, plain_words
 
@@ -45,7 +46,7 @@ def distinct_statuses(estimate: Any) -> list[Any]:
     return out
 
 
-@cache
+@follows_user_data
 def _article_positions(doc_id: str) -> dict[str, int]:
     from knowledge.corpus import articles_of
 
