@@ -17,12 +17,15 @@ from knowledge.simplified import to_simplified
 log = logging.getLogger("assistant.definitions")
 
 MAX_SENTENCES = 3
+PER_TERM_HITS = 6  # articles searched for each term of a comparison question
 MAX_SENTENCE_CHARS = 220
 _QUESTION_WORDS = re.compile(
     r"(请问|请|麻烦|帮我|解释一下|介绍一下|说一下|讲一下|到底|具体|主要|一般|通常|政策里讲的|政策里的|资助政策里的|"
     r"是什么意思|什么意思|啥意思|是什么|是啥|什么是|什么叫|何为|何谓|啥是|有什么区别|有何区别|的区别|区别是什么|区别|"
     r"有什么不同|有何不同|不同之处|是指什么|是指|指的是什么|指的是|指什么|指哪些|怎么界定|如何界定|的含义|含义|定义|"
-    r"是个什么奖|是个什么制度|是个什么|什么奖|什么制度|由谁制定|谁来制定|主要做什么|做什么|"
+    r"是个什么奖|是个什么制度|是个什么|什么奖|什么制度|由谁制定|谁来制定|主要做什么|是干什么的|干什么的|干啥的|"
+    r"做什么|干什么|干啥|有啥区别|啥区别|有啥不同|怎么理解|如何理解|是怎么回事|怎么回事|"
+    r"有啥|有什么|有哪些|哪些|什么|啥|吗|呢|呀|"
     r"what is|what are|what does|meaning of|difference between|define|mean)"
 )
 _DEFINING = ("是指", "指", "是", "包括", "由", "定义", "称为", "主要", "应当", "鼓励", "分为", "区别")
@@ -48,14 +51,22 @@ def _variants(term: str) -> list[str]:
     return list(dict.fromkeys([term, short]))
 
 
+def _defines(sentence: str, term: str) -> bool:
+    """The sentence opens by saying what the term is: 企业标准是… / 标准化试点示范活动指… / X（以下简称…）."""
+    return any(
+        re.match(rf"^.{{0,8}}?{re.escape(v)}.{{0,2}}?(是指|是|指|系指|（|，是)", sentence)
+        for v in _variants(term)
+    )
+
+
 def _score(sentence: str, terms: list[str]) -> float:
     named = sum(1 for t in terms if any(v in sentence for v in _variants(t)))
     if not named:
         return 0.0
     score = 2.0 * named
     head = sentence[:60]
-    if any(f"{t}是" in sentence or f"{t}指" in sentence or f"{t}（" in sentence for t in terms):
-        score += 2.0
+    if any(_defines(sentence, t) for t in terms):
+        score += 3.0
     score += sum(0.3 for w in _DEFINING if w in head)
     if len(sentence) > MAX_SENTENCE_CHARS:
         score -= 1.0
@@ -63,7 +74,8 @@ def _score(sentence: str, terms: list[str]) -> float:
 
 
 def _sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SPLIT.split(text) if len(s.strip()) >= 8]
+    """The sentences of an article (table rows, with their tab-separated cells, are not sentences)."""
+    return [s.strip() for s in _SPLIT.split(text) if len(s.strip()) >= 8 and "\t" not in s]
 
 
 def define(question: str, city: str | None = None) -> list[Citation]:
@@ -73,22 +85,26 @@ def define(question: str, city: str | None = None) -> list[Citation]:
     terms = [_plain(t) for t in terms_of(question)]
     if not terms:
         return []
+    scope = {"city": city, "include_national": True} if city else {}
     try:
-        hits = (
-            search(question[:500], k=12, city=city, include_national=True)
-            if city
-            else search(question[:500], k=12)
-        )
+        # the question, then each term alone (区别 questions: each side's own defining article)
+        hits = search(question[:500], k=12, **scope)
+        for term in terms if len(terms) > 1 else []:
+            hits += search(f"{term}是指", k=PER_TERM_HITS, **scope)
     except Exception:
         log.exception("retrieval failed")
         return []
+    first = {}
+    for hit in hits:
+        first.setdefault((hit.document_id, hit.article), hit)
+    hits = list(first.values())
     # national documents first for definitions, then the region's own, each in search order
     hits = sorted(hits, key=lambda h: (0 if h.city == "national" else 1) if city is None else 0)
     scored: list[tuple[float, int, Citation]] = []
     for rank, hit in enumerate(hits):
         for sentence in _sentences(hit.text):
             sentence = re.sub(r"^第[一二三四五六七八九十百]+条\s*", "", sentence)
-            score = _score(_plain(sentence), terms) - 0.1 * rank
+            score = _score(_plain(sentence), terms) - 0.05 * rank
             if score > 1.5:
                 quote = (
                     sentence if len(sentence) <= MAX_SENTENCE_CHARS else sentence[:MAX_SENTENCE_CHARS] + "…"
@@ -108,6 +124,11 @@ def define(question: str, city: str | None = None) -> list[Citation]:
     scored.sort(key=lambda x: (-x[0], x[1]))
     out: list[Citation] = []
     covered: set[str] = set()
+    for term in terms if len(terms) > 1 else []:  # 区别: first each side's own defining sentence
+        own = next((c for _, _, c in scored if _defines(_plain(c.quote), term)), None)
+        if own is not None and own not in out:
+            out.append(own)
+            covered.add(term)
     for _, _, cite in scored:
         new_terms = {t for t in terms if any(v in _plain(cite.quote) for v in _variants(t))} - covered
         if out and not new_terms and len(out) >= 1 and len(terms) > 1:

@@ -12,32 +12,13 @@ import re
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
-from assistant.chinese_numerals import DIGITS, UNITS
+from assistant.chinese_numerals import chinese_integer
 from calculators.models import Citation, Estimate
 
 _ARABIC = re.compile(r"\d[\d,，]*(?:\.\d+)?")
 _MONEY = re.compile(r"(\d[\d,，]*(?:\.\d+)?|[零〇一二两三四五六七八九十百千万]+)\s*(万元|万|千元|元)")
 _ARTICLE = re.compile(r"第[零〇一二三四五六七八九十百\d]+[条章]")
 _TITLE = re.compile(r"《([^》]{2,80})》")
-_CN = DIGITS
-_CN_UNITS = UNITS
-
-
-def chinese_to_int(text: str) -> int | None:
-    """三十 → 30, 一百五十 → 150, 八 → 8; None if it is not a plain Chinese numeral."""
-    total, section, digit = 0, 0, None
-    for ch in text:
-        if ch in _CN:
-            digit = _CN[ch]
-        elif ch in _CN_UNITS:
-            section += (digit if digit is not None else 1) * _CN_UNITS[ch]
-            digit = None
-        elif ch == "万":
-            total += (section + (digit or 0)) * 10000
-            section, digit = 0, None
-        else:
-            return None
-    return total + section + (digit or 0)
 
 
 def _number(raw: str) -> Decimal | None:
@@ -45,7 +26,7 @@ def _number(raw: str) -> Decimal | None:
     try:
         return Decimal(raw)
     except InvalidOperation:
-        value = chinese_to_int(raw)
+        value = chinese_integer(raw)  # the extraction's parser: 一万二 is 12000, 一百二 is 120
         return Decimal(value) if value is not None else None
 
 

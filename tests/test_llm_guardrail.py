@@ -311,3 +311,15 @@ def test_stub_agent_calls_a_tool_over_the_openai_protocol(configure: Callable[[S
     assert [t["function"]["name"] for t in first["tools"]] == list(AGENT_TOOL_NAMES)
     tool_message = second["messages"][-1]
     assert tool_message["role"] == "tool" and json.loads(tool_message["content"])["city"] == "zhengzhou"
+
+
+@pytest.mark.parametrize(
+    ("spoken", "yuan"),
+    [("一万二", 12_000), ("一百二", 120), ("一百零五", 105), ("三十", 30), ("八", 8), ("两千", 2_000)],
+)
+def test_the_guardrail_reads_spoken_amounts_as_the_extraction_does(spoken: str, yuan: int) -> None:
+    from assistant.chinese_numerals import chinese_integer
+    from assistant.guardrail import money_yuan
+
+    assert chinese_integer(spoken) == yuan
+    assert [value for _, value in money_yuan(f"可获{spoken}元")] == [yuan]
