@@ -113,7 +113,7 @@ def describe(facts: AchievementFacts) -> str:
 
 # ---------------------------------------------------------------- the amount answer
 def _steps(item: Item) -> str:
-    ops = [s for s in item.trace if s.op in ("factor", "count", "cap")]
+    ops = [s for s in item.trace if s.op in ("factor", "count", "cap", "adjust")]
     if not ops:
         return ""
     return " → ".join(s.detail for s in item.trace if s.op != "status")

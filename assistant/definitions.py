@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 from calculators.models import Citation
 from knowledge.simplified import to_simplified
@@ -85,16 +86,15 @@ def define(question: str, city: str | None = None) -> list[Citation]:
     terms = [_plain(t) for t in terms_of(question)]
     if not terms:
         return []
-    scope = {"city": city, "include_national": True} if city else {}
     try:
         # the question, then each term alone (区别 questions: each side's own defining article)
-        hits = search(question[:500], k=12, **scope)
+        hits = search(question[:500], k=12, city=city, include_national=True)
         for term in terms if len(terms) > 1 else []:
-            hits += search(f"{term}是指", k=PER_TERM_HITS, **scope)
+            hits += search(f"{term}是指", k=PER_TERM_HITS, city=city, include_national=True)
     except Exception:
         log.exception("retrieval failed")
         return []
-    first = {}
+    first: dict[tuple[str, str], Any] = {}
     for hit in hits:
         first.setdefault((hit.document_id, hit.article), hit)
     hits = list(first.values())

@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from assistant import answers, evidence
+from assistant import answers, evidence, optional_facts
 from assistant.extraction import accepts_value, normalise
 from assistant.models import AchievementFacts, Extraction, Reply, SessionState, Slot
 from assistant.open_facts import missing_fields
@@ -120,6 +120,8 @@ def merge(state: SessionState, ext: Extraction, message: str) -> bool:
                     achievement.assumed.pop(name, None)
         if ext.loose_count and state.achievements:
             state.achievements[-1].count = ext.loose_count
+    if not new and ext.optional_facts:  # 我们排第二 / 省里已经给过10万: about the achievement on the table
+        optional_facts.apply(ext.optional_facts, state.achievements)
     return state.model_dump_json() != before
 
 
@@ -439,12 +441,13 @@ def _validity_lines(city: str | None, doc_id: str, on: dt.date) -> tuple[list[st
     v = evidence.validity(city, doc_id, on)
     span = f"{v.effective_from} 起施行" if v.effective_from else "文件未写明施行日期"
     span += f"，有效期至 {v.effective_to}" if v.effective_to else "，未规定截止日期"
+    # the status first (已失效 / 尚未施行 / 有效), then the dates it follows from
     if v.status == "expired":
-        line = f"《{v.title}》{span}；已于 {v.effective_to} 失效（按 {on.isoformat()} 计）。"
+        line = f"《{v.title}》已失效：{span}，{on.isoformat()} 已不在有效期内，目前不能据此申请。"
     elif v.status == "not_yet_in_force":
-        line = f"《{v.title}》{span}；{on.isoformat()} 尚未生效。"
+        line = f"《{v.title}》尚未施行：{span}，{on.isoformat()} 还未生效。"
     else:
-        line = f"《{v.title}》{span}；{on.isoformat()} 仍在有效期内。"
+        line = f"《{v.title}》有效：{span}，{on.isoformat()} 仍在有效期内。"
     return [line], v.citation
 
 

@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from assistant import optional_facts
 from assistant.chinese_numerals import chinese_integer
 from assistant.lexicon import lexicon, normalise
 from assistant.models import AchievementFacts, Extraction, LooseField
@@ -701,6 +702,8 @@ def extract(message: str, today: dt.date | None = None) -> Extraction:
         )
         for g in groups
     ]
+    out.optional_facts = optional_facts.read(text)
+    optional_facts.apply(out.optional_facts, out.achievements)
     if not groups:
         seen: set[str] = set()
         for token in tokens:

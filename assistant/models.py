@@ -57,6 +57,8 @@ class Extraction(BaseModel):
     city: str | None = None
     city_candidates: list[str] = Field(default_factory=list)  # 山东 → the Shandong cities we hold
     place_word: str | None = None  # the place as written
+    # optional facts (drafter_rank, prior_award_yuan, upgraded_from, previous_grade) as said
+    optional_facts: dict[str, Any] = Field(default_factory=dict)
     unknown_place: str | None = None  # a place the corpus has no policy for
     achievements: list[AchievementFacts] = Field(default_factory=list)
     loose: list[LooseField] = Field(default_factory=list)

@@ -646,3 +646,42 @@ def test_large_counts_reach_the_calculator(message: str, count: int) -> None:
 def test_an_unread_count_is_said_in_the_answer() -> None:
     got = ask("我们在天津主导制定了1.5项国家标准", as_of="2022-06-01")
     assert "1.5项" in got["answer"] and "无法识别" in got["answer"]
+
+
+# ---------------------------------------------------------------- optional facts said in chat (issue 11)
+@pytest.mark.parametrize(
+    ("message", "fact", "value", "amount"),
+    [
+        # 临沂 第七条: the fourth drafting unit is neither 主导 nor 参与
+        ("临沂，我们在一项行业标准的起草单位里排第四，制定的，能拿多少", "drafter_rank", 4, None),
+        ("临沂，第二起草单位，制定了一项国家标准", "drafter_rank", 2, 200_000),  # 参与: up to 20万
+        # 枣庄 第八条: 补齐 the difference to 50万
+        (
+            "枣庄主导制定了一项国家标准，省里已经给过20万元资助，还能拿多少",
+            "prior_award_yuan",
+            200_000,
+            300_000,
+        ),
+        # 黄埔 第八条（四）: 差额 between 国家级 50万 and 省级 20万
+        ("黄埔区企业标准领跑者由省级升级为国家级，能补多少", "upgraded_from", "provincial", 300_000),
+        # 聊城 第五条（三）: a lower grade after a higher one is not paid
+        (
+            "聊城，今年获得了国家标准创新贡献奖二等奖，去年获得过一等奖，能奖多少",
+            "previous_grade",
+            "first",
+            0,
+        ),
+    ],
+)
+def test_optional_facts_said_in_chat_reach_the_calculator(
+    message: str, fact: str, value: object, amount: int | None
+) -> None:
+    from assistant.extraction import extract
+
+    [read] = extract(message).achievements
+    assert read.fields[fact] == value
+    got = ask(message, as_of="2022-06-01")
+    assert got["follow_up"] is None
+    [item] = got["estimate"]["items"]
+    assert item["amount_yuan"] == amount
+    assert_no_invented_amount(got)
