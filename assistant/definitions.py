@@ -18,7 +18,20 @@ from knowledge.simplified import to_simplified
 log = logging.getLogger("assistant.definitions")
 
 MAX_SENTENCES = 3
-PER_TERM_HITS = 6  # articles searched for each term of a comparison question
+PER_TERM_HITS = 6
+MIN_SHARED = 0.35  # of the question's character pairs a closest sentence must share
+# pairs every question and every article has: they say nothing about which sentence answers
+_COMMON_BIGRAMS = {
+    "企业",
+    "标准",
+    "准化",
+    "的企",
+    "可以",
+    "应该",
+    "怎么",
+    "么办",
+    "如何",
+}  # articles searched for each term of a comparison question
 MAX_SENTENCE_CHARS = 220
 _QUESTION_WORDS = re.compile(
     r"(请问|请|麻烦|帮我|解释一下|介绍一下|说一下|讲一下|到底|具体|主要|一般|通常|政策里讲的|政策里的|资助政策里的|"
@@ -139,4 +152,31 @@ def define(question: str, city: str | None = None) -> list[Citation]:
         covered |= new_terms
         if len(out) >= MAX_SENTENCES or (covered >= set(terms) and len(out) >= min(2, MAX_SENTENCES)):
             break
-    return out
+    return out or _closest_sentences(question, hits)
+
+
+def _bigrams(text: str) -> set[str]:
+    plain = _plain(text)
+    return {plain[i : i + 2] for i in range(len(plain) - 1)}
+
+
+def _closest_sentences(question: str, hits: list[Any]) -> list[Citation]:
+    """No sentence says what a term is (怎么办 / 需要做什么 questions): the one or two sentences that
+    share most of the question's wording, national texts first, when they share enough of it."""
+    asked = _bigrams(_QUESTION_WORDS.sub(" ", to_simplified(question))) - _COMMON_BIGRAMS
+    if len(asked) < 3:
+        return []
+    scored = []
+    for rank, hit in enumerate(hits):
+        for sentence in _sentences(hit.text):
+            if len(sentence) > MAX_SENTENCE_CHARS:
+                continue
+            share = len(asked & _bigrams(sentence)) / len(asked)
+            national = 0.05 if hit.city == "national" else 0.0
+            scored.append((share + national - 0.005 * rank, sentence, hit))
+    scored.sort(key=lambda x: -x[0])
+    return [
+        Citation(document=hit.document, article=hit.article, quote=sentence, document_id=hit.document_id)
+        for score, sentence, hit in scored[:2]
+        if score >= MIN_SHARED
+    ]

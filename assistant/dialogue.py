@@ -594,8 +594,10 @@ def _route(u: Understanding, state: SessionState) -> str | None:
     ext = u.facts
     context = bool(state.city or state.achievements or state.pending)
     domain_cues = [c for c in u.cues if c not in ("smalltalk",)]
-    if primary == "out_of_scope" and (ext.has_facts or (context and domain_cues)):
+    if primary == "out_of_scope" and (ext.achievements or (context and (domain_cues or ext.has_facts))):
         primary = domain_cues[0] if domain_cues else "amount"
+    if primary == "smalltalk" and "smalltalk" not in u.cues and not context:
+        primary = "out_of_scope"  # 红烧肉怎么做 is not small talk with the assistant: it is off topic
     if primary == "smalltalk" and ext.has_facts:
         primary = "amount"
     if primary == "definition" and ext.achievements and "amount" in u.cues:

@@ -20,6 +20,7 @@ from assistant.lexicon import lexicon, normalise
 from assistant.models import Extraction
 
 CUE_WEIGHT = 0.6
+BARE_CHARS = 6  # a message this short that states a fact is a reply, not a new topic
 KEEP = 0.55  # an intent is answered when its score reaches this
 # the info sections of the older keyword reader, by the contract's intent they belong to
 INFO_INTENT = {
@@ -115,7 +116,8 @@ def understand(message: str, today: dt.date | None = None) -> Understanding:
         scores["definition"] -= 0.3  # 主导制定国家标准能拿多少 is not a definition question
     if _YES_NO_APPLY.search(text) and "amount" not in cues:
         scores["eligibility"] += CUE_WEIGHT
-    if several and (ext.achievements or "amount" in cues):
+    domain_words = _has(text, lex.intents["domain"])
+    if several and (ext.achievements or ("amount" in cues and domain_words)):
         scores["compare"] += 1.0  # two cities and one achievement: priced side by side, not "which one?"
         scores["amount"] -= 0.5
     if "compare" in cues and not ext.achievements and not several:
@@ -123,7 +125,11 @@ def understand(message: str, today: dt.date | None = None) -> Understanding:
     situations = _situations(text)
     if situations and ("eligibility" in cues or _has(text, ("申请", "申报", "apply"))):
         scores["eligibility"] += 0.4
-    domain = _has(text, lex.intents["domain"]) or ext.has_facts
+    # a place or a date alone is not this domain (北京天气怎么样); an achievement, a domain word, or a
+    # message that is nothing but the facts (天津 / 2022年) is
+    domain = domain_words or bool(ext.achievements) or (ext.has_facts and _bare(text))
+    if ext.city and not ext.achievements and _bare(text) and not cues:
+        scores["city_menu"] += CUE_WEIGHT  # 天津 alone, with nothing asked before: what 天津 pays
     if domain:
         scores["out_of_scope"] = 0.0
         scores["smalltalk"] -= 0.3 if not _short_social(text) else 0.0
@@ -163,6 +169,11 @@ def _province_only(ext: Extraction, cities: list[str]) -> bool:
         and len(cities) > 2
         and not ext.city
     )
+
+
+def _bare(text: str) -> bool:
+    """Only a few characters besides punctuation: a reply that states a fact (天津 / 在郑州)."""
+    return len(re.sub(r"\W", "", text)) <= BARE_CHARS
 
 
 def _short_social(text: str) -> bool:

@@ -7,6 +7,7 @@ Regions whose documents set no amounts get the measures and conditions their tex
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from pydantic import BaseModel, Field
 
@@ -90,30 +91,47 @@ def _describe(rule: Rule) -> str:
 
 
 def _groups(city: CityRules) -> list[MenuGroup]:
+    """One group per article and category, standardization work (the contract's types) first; a
+    title that does not name the kinds of achievement it pays says them (技术组织 → …秘书处)."""
+    types = achievement_types()
     groups: dict[tuple[str, str], MenuGroup] = {}
+    labels: dict[tuple[str, str], list[str]] = {}
     for rule in city.rules:
         type_name = _type_of(rule)
-        spec = achievement_types()[type_name]
-        key = (rule.article, type_name)
+        spec = types[type_name]
+        title = rule.category or f"{rule.article} {spec.label}"
+        key = (rule.article, title)
         if key not in groups:
             groups[key] = MenuGroup(
-                title=rule.category or f"{rule.article} {spec.label}",
+                title=title,
                 article=rule.article,
                 type=type_name,
                 type_label=spec.label,
                 citation=clause_citation(city, rule),
             )
+            labels[key] = []
+        if spec.label not in labels[key]:
+            labels[key].append(spec.label)
+        description = _describe(rule)
+        if type_name != groups[key].type:  # a second kind of achievement under one title
+            description = f"{spec.label} {description}".strip()
         amount, _ = resolve_amount(city, rule)
         groups[key].lines.append(
             MenuLine(
-                description=_describe(rule),
-                plain=not any(ch.isascii() and ch.isalpha() for ch in _describe(rule)),
+                description=description,
+                plain=not re.search(r"[a-z]{3,}", description),  # an unlabelled identifier reads badly
                 amount_yuan=int(amount),
                 basis=rule_basis(city, rule),
                 rule_id=rule.id,
             )
         )
-    return list(groups.values())
+    core = {spec.label for spec in types.values() if spec.core}
+    for key, group in groups.items():
+        unnamed = [label for label in labels[key] if label in core and label not in group.title]
+        if unnamed:
+            group.title = f"{group.title}（{'、'.join(unnamed)}）"
+    # standardization work first (the contract's types), then the rest in the order of the text
+    return sorted(groups.values(), key=lambda g: not types[g.type].core)
 
 
 def city_menu(city: str, as_of: str | dt.date | None = None) -> CityMenu:
