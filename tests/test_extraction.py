@@ -12,8 +12,31 @@ from assistant.extraction import chinese_number, extract, normalise, unread_coun
 TODAY = dt.date(2023, 5, 1)
 
 
+OPTIONAL_FACTS = ("drafter_rank", "prior_award_yuan", "upgraded_from", "previous_grade")
+
+
 def facts(message: str) -> list[tuple[str, dict, int | None]]:
-    return [(a.type, a.fields, a.count) for a in extract(message, TODAY).achievements]
+    """The achievements' fields (the optional facts such as drafter_rank are checked on their own)."""
+    return [
+        (a.type, {k: v for k, v in a.fields.items() if k not in OPTIONAL_FACTS}, a.count)
+        for a in extract(message, TODAY).achievements
+    ]
+
+
+@pytest.mark.parametrize(
+    ("message", "rank"),
+    [
+        ("作为第一起草单位制定的国标", 1),
+        ("我们是第二起草单位，制定了团标", 2),
+        ("作为标准前言里排名第一的起草单位，新制定了一项行标", 1),
+        ("排名第2的起草单位 制定国标", 2),
+        ("我们在一项行业标准的起草单位里排第四", 4),
+    ],
+)
+def test_the_drafting_units_rank_is_read_with_its_role(message: str, rank: int) -> None:
+    [std] = extract(message, TODAY).achievements
+    assert std.fields["drafter_rank"] == rank
+    assert std.fields["role"] == ("lead" if rank == 1 else "participate")
 
 
 @pytest.mark.parametrize(
