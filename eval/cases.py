@@ -17,6 +17,7 @@ CHAT_FIELDS = {
     "as_of",
     "turns",
     "expect_follow_up",
+    "expect_first_follow_up",  # dialogues: the first answer must ask back (as the shared checker reads it)
     "expect_amount_yuan",
     "expect_not_covered",
     "expect_doc_has",

@@ -145,10 +145,14 @@ def run_chat(cases: list[Case], transport: Transport) -> tuple[dict[str, Any], l
         session = None
         try:
             got: dict[str, Any] = {}
+            answers = []
             for message in turns:
                 got = transport.chat(message, data.get("as_of"), session)
+                answers.append(got)
                 session = got.get("session_id")
             problems = judge_chat(data, got)
+            if data.get("expect_first_follow_up") and not answers[0].get("follow_up"):
+                problems.append("the first answer did not ask back")
         except Exception as err:
             problems = [f"error: {err}"[:300]]
         tally = by_intent.setdefault(data.get("intent", "unlabelled"), [0, 0])
