@@ -20,6 +20,7 @@ log = logging.getLogger("assistant.definitions")
 MAX_SENTENCES = 3
 PER_TERM_HITS = 6
 MIN_SHARED = 0.35  # of the question's character pairs a closest sentence must share
+MIN_SHARED_IN_CITY = 0.2  # the same, among one region's own articles (fewer, and all on topic)
 # pairs every question and every article has: they say nothing about which sentence answers
 _COMMON_BIGRAMS = {
     "企业",
@@ -156,13 +157,34 @@ def define(question: str, city: str | None = None) -> list[Citation]:
 
 
 def _bigrams(text: str) -> set[str]:
-    plain = _plain(text)
+    plain = re.sub(r"\W", "", _plain(text))
     return {plain[i : i + 2] for i in range(len(plain) - 1)}
 
 
-def _closest_sentences(question: str, hits: list[Any]) -> list[Citation]:
+def related_sentences(question: str, city: str, limit: int = 2) -> list[Citation]:
+    """The sentences of a region's own documents that share most of a question's wording (谁来拨付,
+    怎么验收, 要签协议吗): quoted beside the how-to-apply table, which cannot hold every such rule."""
+    from knowledge.regions import resolve_region
+    from knowledge.search import search
+
+    region = resolve_region(city)
+    asked = question
+    for name in (region.name, region.name.removesuffix("市"), *region.aliases):
+        asked = asked.replace(name, " ")
+    try:
+        hits = search(question[:500], k=8, city=region.id)
+    except Exception:
+        log.exception("retrieval failed")
+        return []
+    return _closest_sentences(asked, [h for h in hits if h.city == region.id], limit, MIN_SHARED_IN_CITY)
+
+
+def _closest_sentences(
+    question: str, hits: list[Any], limit: int = 2, least: float | None = None
+) -> list[Citation]:
     """No sentence says what a term is (怎么办 / 需要做什么 questions): the one or two sentences that
     share most of the question's wording, national texts first, when they share enough of it."""
+    least = MIN_SHARED if least is None else least
     asked = _bigrams(_QUESTION_WORDS.sub(" ", to_simplified(question))) - _COMMON_BIGRAMS
     if len(asked) < 3:
         return []
@@ -177,6 +199,6 @@ def _closest_sentences(question: str, hits: list[Any]) -> list[Citation]:
     scored.sort(key=lambda x: -x[0])
     return [
         Citation(document=hit.document, article=hit.article, quote=sentence, document_id=hit.document_id)
-        for score, sentence, hit in scored[:2]
-        if score >= MIN_SHARED
+        for score, sentence, hit in scored[:limit]
+        if score >= least
     ]

@@ -498,6 +498,10 @@ def info_reply(
                     if item.apply:
                         sources += item.apply.citations
                 sections.append({"title": f"{name} · {_INFO_TITLES[intent]}", "lines": lines})
+        related = _related(message, est.city, sources)
+        if related:
+            sections.append({"title": "相关条文", "lines": [_quoted(c) for c in related]})
+            sources += related
         text = answers.render_info(
             est.city_name, _merge_sections(sections), _dedupe(sources)[: answers.MAX_SOURCES], notices
         )
@@ -531,6 +535,10 @@ def info_reply(
                 if apply:
                     sources += apply.citations
             sections.append({"title": _INFO_TITLES[intent], "lines": lines})
+        related = _related(message, state.city, sources)
+        if related:
+            sections.append({"title": "相关条文", "lines": [_quoted(c) for c in related]})
+            sources = related + sources
         text = answers.render_info(
             region, _merge_sections(sections), _dedupe(sources)[: answers.MAX_SOURCES], notices
         )
@@ -541,6 +549,18 @@ def info_reply(
     question = _question(slots[0], state)
     state.pending = slots
     return Reply(answer=answers.render_retrieval(hits, notices), citations=hits, follow_up=question)
+
+
+def _related(message: str, city: str, known: list[Citation]) -> list[Citation]:
+    """The region's sentences closest to the question, unless an article already cited says them."""
+    from assistant.definitions import related_sentences
+
+    cited = {(c.document_id, c.article) for c in known}
+    return [c for c in related_sentences(message, city) if (c.document_id, c.article) not in cited]
+
+
+def _quoted(c: Citation) -> str:
+    return f"- {c.article}：“{c.quote}”"
 
 
 def _merge_sections(sections: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -714,8 +734,8 @@ def _answer(message: str, u: Understanding, route: str | None, state: SessionSta
     if ext.unknown_place and not ext.city:
         return Reply(answer=answers.render_help("unknown_place", notices, place=ext.unknown_place))
     if any(i != "amount" for i in ext.intents) or route in ("status", "apply"):
-        if route in ("status", "apply", "eligibility") and not ext.intents:
-            ext.intents = {"status": ["validity"], "apply": ["materials", "office", "timing"]}.get(
+        if route in ("status", "apply", "eligibility") and not [i for i in ext.intents if i != "amount"]:
+            ext.intents += {"status": ["validity"], "apply": ["materials", "office", "timing"]}.get(
                 route, ["conditions"]
             )
         return info_reply(state, ext, message, as_of, notices)
