@@ -23,6 +23,9 @@ from knowledge import corpus
 _WINDOW = re.compile(r"近(两|二|三|2|3)年|上一?年度|上年")
 _YEARS = {"两": 2, "二": 2, "三": 3, "2": 2, "3": 3}
 MAX_CLAUSES = 5
+_PREVIOUS_YEAR = re.compile(r"上一?年度|上年")
+# situations whose clauses look back a number of years (近三年内因…被行政处罚): older events do not count
+_RECENT_ONLY = ("penalized", "dishonest", "fraud")
 
 
 @dataclass
@@ -94,14 +97,32 @@ def assess(city: str | None, situations: list[str], achieved: str | None, on: dt
         national = [c for c in clauses if situation in c.situations and c.region != region.id]
         for clause in (own or national)[:MAX_CLAUSES]:
             effect = clause.effect
-            if situation == "time_window":
-                years = _window_years(clause.quote)
-                if years is not None and achieved and achieved[:4].isdigit():
-                    late = on.year - int(achieved[:4]) > years
+            years = _window_years(clause.quote)
+            year = int(achieved[:4]) if achieved and achieved[:4].isdigit() else None
+            if situation == "time_window" and years is not None and year is not None:
+                if _PREVIOUS_YEAR.search(clause.quote) and year == on.year:
+                    effect = "excluded"  # 上一年度发布的: this year's standard is applied for next year
+                    out.window_line = (
+                        f"您的成果是 {year} 年取得的，按条文须在下一年度申报（{clause.article}）。"
+                    )
+                else:
+                    late = on.year - year > years
                     effect = "excluded" if late else "condition"
-                    out.window_line = f"您的成果取得于 {achieved[:4]} 年，{'已超出' if late else '仍在'}条文规定的期限内（{clause.article}）。"
+                    out.window_line = f"您的成果取得于 {year} 年，{'已超出' if late else '仍在'}条文规定的期限内（{clause.article}）。"
+            elif (
+                situation in _RECENT_ONLY
+                and years is not None
+                and year is not None
+                and on.year - year > years
+            ):
+                effect = "not_applicable"  # 近两年内被查处: a penalty older than that no longer counts
+                out.window_line = (
+                    f"所说的情形发生在 {year} 年，已超出条文所说的“近{years}年”（{clause.article}）。"
+                )
+            elif situation == "not_completed" and effect == "condition":
+                effect = "excluded"  # the clause requires what the user says is not done yet
             out.findings.append(Finding(situation, clause, _cite(region.id, clause), effect))
-    effects = {f.effect for f in out.findings}
+    effects = {f.effect for f in out.findings} - {"not_applicable"}
     if out.verdict != "no":
         if "excluded" in effects:
             out.verdict = "no"
