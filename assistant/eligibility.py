@@ -96,7 +96,7 @@ def assess(city: str | None, situations: list[str], achieved: str | None, on: dt
         own = [c for c in clauses if situation in c.situations and c.region == region.id]
         national = [c for c in clauses if situation in c.situations and c.region != region.id]
         for clause in (own or national)[:MAX_CLAUSES]:
-            effect = clause.effect
+            effect: str = clause.effect  # as the clause says, or how it applies to this case
             years = _window_years(clause.quote)
             year = int(achieved[:4]) if achieved and achieved[:4].isdigit() else None
             if situation == "time_window" and years is not None and year is not None:
