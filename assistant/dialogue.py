@@ -34,6 +34,7 @@ PENDING_NOTICE = "各地政策和金额不同，需要先确认下面的信息�
 ENGLISH_NOTICE = "说明：目前只用中文作答。(Answers are given in Chinese.)"
 MAX_READINGS = 64  # combinations of open facts estimated before the question is simply asked
 _AFFIRMATIVE = re.compile(r"^(是|是的|对|对的|嗯|没错|在|在的|yes|y|是在|对,是的)[,。!.!]*$")
+_BESIDES = ("除了", "之外", "以外", "除开", "besides", "apart from", "other than")
 _INFO_TITLES = {
     "conditions": "申报条件",
     "validity": "有效期",
@@ -638,7 +639,7 @@ def respond(message: str, state: SessionState, request_day: dt.date | None) -> R
     u = understand(message, today)
     route = _route(u, state)
     reply = _answer(message, u, route, state, today)
-    intents = list(dict.fromkeys([route, *u.intents] if route else u.intents))
+    intents = list(dict.fromkeys([*reply.event.get("intents", []), *([route] if route else []), *u.intents]))
     reply.event["intents"] = [i for i in intents if i]
     return reply
 
@@ -697,10 +698,13 @@ def _answer(message: str, u: Understanding, route: str | None, state: SessionSta
 
     changed = merge(state, ext, message)
     as_of = _day(state.as_of) or today
-    if route == "city_menu" and (not ext.achievements or not _pays_amounts(state.city)):
+    asks_amount = "amount" in u.cues
+    if route == "city_menu" and (not ext.achievements or not asks_amount or not _pays_amounts(state.city)):
         if not state.city:
             return follow_up_reply(state, [Slot(kind="city")], notices)
-        return replies.menu_reply(state.city, as_of, notices, english)
+        named = [a.type for a in ext.achievements]
+        besides = any(word in u.text for word in _BESIDES)
+        return replies.menu_reply(state.city, as_of, notices, english, named, besides)
     if route == "eligibility":
         city = ext.city or state.city
         achieved = ext.achieved or next((a.achieved for a in state.achievements if a.achieved), None)
@@ -732,7 +736,10 @@ def _answer(message: str, u: Understanding, route: str | None, state: SessionSta
     if ext.english and ext.has_facts and not english:
         notices.append(ENGLISH_NOTICE)
     if ext.unknown_place and not ext.city:
-        return Reply(answer=answers.render_help("unknown_place", notices, place=ext.unknown_place))
+        return Reply(  # a region the corpus holds no policy for: outside what the assistant covers
+            answer=answers.render_help("unknown_place", notices, place=ext.unknown_place),
+            event={"intents": ["out_of_scope"]},
+        )
     if any(i != "amount" for i in ext.intents) or route in ("status", "apply"):
         if route in ("status", "apply", "eligibility") and not [i for i in ext.intents if i != "amount"]:
             ext.intents += {"status": ["validity"], "apply": ["materials", "office", "timing"]}.get(

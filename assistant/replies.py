@@ -49,8 +49,21 @@ def compare_reply(
     )
 
 
-def menu_reply(city: str, as_of: dt.date, notices: list[str], english: bool) -> Reply:
+def menu_reply(
+    city: str,
+    as_of: dt.date,
+    notices: list[str],
+    english: bool,
+    types: list[str] | None = None,
+    besides: bool = False,
+) -> Reply:
+    """What a region pays; with `types`, only those kinds of achievement (对标委会、创新基地有什么
+    奖励), or with `besides` everything but them (除了制修订标准，还有哪些) — unless nothing is left."""
     menu = city_menu(city, as_of)
+    if types:
+        kept = [g for g in menu.groups if (g.type in types) != besides]
+        if kept:
+            menu.groups = kept
     citations = [g.citation for g in menu.groups] or menu.conditions
     lines = sum(len(g.lines) for g in menu.groups)
     text = answers.render(

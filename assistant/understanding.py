@@ -145,8 +145,8 @@ def understand(message: str, today: dt.date | None = None) -> Understanding:
     chosen = [n for i, n in enumerate(chosen) if i == 0 or n in cues]
     if "out_of_scope" in chosen and domain:
         chosen.remove("out_of_scope")
-    if not chosen and not domain:
-        chosen = ["out_of_scope"]
+    if not domain and "smalltalk" not in cues:
+        chosen = ["out_of_scope"]  # 1234 乘以 5678 等于多少 asks an amount, but not of this domain
     compare_all = "compare" in chosen and not several
     return Understanding(
         message=message or "",
