@@ -617,8 +617,6 @@ def _route(u: Understanding, state: SessionState) -> str | None:
     domain_cues = [c for c in u.cues if c not in ("smalltalk",)]
     if primary == "out_of_scope" and (ext.achievements or (context and (domain_cues or ext.has_facts))):
         primary = domain_cues[0] if domain_cues else "amount"
-    if primary == "smalltalk" and "smalltalk" not in u.cues and not context:
-        primary = "out_of_scope"  # 红烧肉怎么做 is not small talk with the assistant: it is off topic
     if primary == "smalltalk" and ext.has_facts:
         primary = "amount"
     if primary == "definition" and ext.achievements and "amount" in u.cues:

@@ -116,6 +116,7 @@ def understand(message: str, today: dt.date | None = None) -> Understanding:
         scores["definition"] -= 0.3  # 主导制定国家标准能拿多少 is not a definition question
     if _YES_NO_APPLY.search(text) and "amount" not in cues:
         scores["eligibility"] += CUE_WEIGHT
+        cues.insert(0, "eligibility")  # 还能申请吗 asks yes or no, whatever else it names
     domain_words = _has(text, lex.intents["domain"])
     if several and (ext.achievements or ("amount" in cues and domain_words)):
         scores["compare"] += 1.0  # two cities and one achievement: priced side by side, not "which one?"
@@ -143,9 +144,11 @@ def understand(message: str, today: dt.date | None = None) -> Understanding:
         chosen = [ranked[0][1]]
     # a cue-less second intent rides only on the vote's clear first choice
     chosen = [n for i, n in enumerate(chosen) if i == 0 or n in cues]
+    # what the words say leads what the examples suggest (还管用不: status, not the city's menu)
+    chosen.sort(key=lambda n: n not in cues)
     if "out_of_scope" in chosen and domain:
         chosen.remove("out_of_scope")
-    if not domain and "smalltalk" not in cues:
+    if not domain and (not chosen or chosen[0] not in ("smalltalk", "out_of_scope")):
         chosen = ["out_of_scope"]  # 1234 乘以 5678 等于多少 asks an amount, but not of this domain
     compare_all = "compare" in chosen and not several
     return Understanding(
