@@ -28,7 +28,7 @@ from assistant.models import Reply
 from assistant.tools import ApplyInfoResult, PoliciesResult, SearchResult, Tool, agent_tools
 from calculators.compare import Comparison
 from calculators.menu import CityMenu
-from calculators.models import Citation, Estimate
+from calculators.models import Citation, Estimate, distinct_citations
 from foundation.errors import UserInputError
 
 if TYPE_CHECKING:
@@ -169,13 +169,6 @@ def supports_tools(model: BaseChatModel) -> bool:
     return type(model).bind_tools is not BaseChatModel.bind_tools
 
 
-def _dedupe(citations: list[Citation]) -> list[Citation]:
-    seen: dict[tuple[str, str, str], Citation] = {}
-    for c in citations:
-        seen.setdefault((c.document, c.article, c.quote), c)
-    return list(seen.values())
-
-
 def answer_turn(message: str, reply: Reply, session_id: str | None = None) -> Reply:
     """The agent's answer to this turn if it passes the guardrail, else `reply` (the deterministic
     one). Without a configured model (the default) `reply` is returned untouched."""
@@ -204,7 +197,7 @@ def answer_turn(message: str, reply: Reply, session_id: str | None = None) -> Re
         log.warning("agent failed: %s", err)
         reply.event["agent"] = f"failed: {type(err).__name__}"
         return reply
-    citations = _dedupe(reply.citations + evidence.citations)
+    citations = distinct_citations(reply.citations + evidence.citations)
     draft = "\n".join([reply.answer, *evidence.texts])
     # the Answer keeps the calculator's Estimate: each of its amounts must be in the text
     problems = guardrail.check(text, draft, reply.estimate, citations, also=evidence.estimates)

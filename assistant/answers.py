@@ -10,7 +10,7 @@ import jinja2
 
 from assistant.lexicon import lexicon
 from assistant.models import AchievementFacts
-from calculators.models import Citation, Estimate, Item
+from calculators.models import Citation, Estimate, Item, distinct_citations
 from foundation import money
 
 QUOTE_CHARS = 110
@@ -120,14 +120,8 @@ def _steps(item: Item) -> str:
 
 
 def estimate_citations(est: Estimate) -> list[Citation]:
-    seen: dict[tuple[str, str, str], Citation] = {}
-    for item in est.items:
-        for c in item.citations or ([item.citation] if item.citation else []):
-            seen.setdefault((c.document, c.article, c.quote), c)
-    for cap in est.caps_applied:
-        c = cap.citation
-        seen.setdefault((c.document, c.article, c.quote), c)
-    return list(seen.values())
+    cited = [c for item in est.items for c in item.citations or ([item.citation] if item.citation else [])]
+    return distinct_citations(cited + [cap.citation for cap in est.caps_applied])
 
 
 def _uncovered_notes(item: Item, alternatives: list[str]) -> list[str]:

@@ -21,7 +21,7 @@ from assistant.extraction import accepts_value, normalise
 from assistant.models import AchievementFacts, Extraction, Reply, SessionState, Slot
 from assistant.open_facts import missing_fields
 from assistant.understanding import Understanding, understand
-from calculators.models import Citation, Estimate
+from calculators.models import Citation, Estimate, distinct_citations
 from foundation.limits import MAX_CHAT_ACHIEVEMENTS, MAX_COUNT, MAX_MESSAGE_CHARS
 
 log = logging.getLogger("assistant.dialogue")
@@ -427,14 +427,9 @@ def estimate_reply(state: SessionState, as_of: dt.date, notices: list[str], engl
         extra.setdefault(i, []).extend(lines)
     text = answers.render_estimate(est, state.achievements, notices, extra, instead=instead, english=english)
     citations = answers.estimate_citations(est) + _uncovered_citations(est) + assumed_cites
-    return Reply(answer=text, citations=_dedupe(citations), estimate=est, alternatives=others or None)
-
-
-def _dedupe(citations: list[Citation]) -> list[Citation]:
-    seen: dict[tuple[str, str, str], Citation] = {}
-    for c in citations:
-        seen.setdefault((c.document, c.article, c.quote), c)
-    return list(seen.values())
+    return Reply(
+        answer=text, citations=distinct_citations(citations), estimate=est, alternatives=others or None
+    )
 
 
 # ---------------------------------------------------------------- non-amount questions
@@ -504,11 +499,14 @@ def info_reply(
             sections.append({"title": "相关条文", "lines": [_quoted(c) for c in related]})
             sources += related
         text = answers.render_info(
-            est.city_name, _merge_sections(sections), _dedupe(sources)[: answers.MAX_SOURCES], notices
+            est.city_name,
+            _merge_sections(sections),
+            distinct_citations(sources)[: answers.MAX_SOURCES],
+            notices,
         )
         if "amount" in ext.intents:
             text = amount.answer + "\n\n" + text
-        return Reply(answer=text, citations=_dedupe(amount.citations + sources), estimate=est)
+        return Reply(answer=text, citations=distinct_citations(amount.citations + sources), estimate=est)
 
     if state.city:
         region = _region_name(state.city)
@@ -541,9 +539,9 @@ def info_reply(
             sections.append({"title": "相关条文", "lines": [_quoted(c) for c in related]})
             sources = related + sources
         text = answers.render_info(
-            region, _merge_sections(sections), _dedupe(sources)[: answers.MAX_SOURCES], notices
+            region, _merge_sections(sections), distinct_citations(sources)[: answers.MAX_SOURCES], notices
         )
-        return Reply(answer=text, citations=_dedupe(sources))
+        return Reply(answer=text, citations=distinct_citations(sources))
 
     hits = evidence.retrieve(message, None, 4, keywords)
     slots = [Slot(kind="city")]
@@ -615,7 +613,7 @@ def _route(u: Understanding, state: SessionState) -> str | None:
     ext = u.facts
     context = bool(state.city or state.achievements or state.pending)
     domain_cues = [c for c in u.cues if c not in ("smalltalk",)]
-    if primary == "out_of_scope" and (ext.achievements or (context and (domain_cues or ext.has_facts))):
+    if primary == "out_of_scope" and (ext.achievements or (context and (domain_cues or u.states_facts))):
         primary = domain_cues[0] if domain_cues else "amount"
     if primary == "smalltalk" and ext.has_facts:
         primary = "amount"
@@ -623,7 +621,11 @@ def _route(u: Understanding, state: SessionState) -> str | None:
         primary = "amount"
     # 天津 / 是修订 / 那如果是修订呢: a short reply that only completes or changes the facts of the
     # conversation continues it; the examples' vote alone does not turn it into another question
-    carries_on = context and primary not in u.cues and (ext.has_facts or ext.whatif or state.pending)
+    carries_on = (
+        context
+        and primary not in u.cues
+        and (u.states_facts or ext.whatif or (state.pending and primary != "out_of_scope"))
+    )
     if carries_on and not (primary == "compare" and len(u.cities) > 1):
         primary = "amount" if (state.achievements or ext.achievements or state.pending) else primary
     return primary
@@ -719,7 +721,7 @@ def _answer(message: str, u: Understanding, route: str | None, state: SessionSta
                 amount = estimate_reply(state, as_of, [], english=english)
                 reply.answer += "\n\n" + amount.answer
                 reply.estimate, reply.alternatives = amount.estimate, amount.alternatives
-                reply.citations = _dedupe(reply.citations + amount.citations)
+                reply.citations = distinct_citations(reply.citations + amount.citations)
         return reply
     if route == "definition":
         return replies.definition_reply(message, ext.city, notices, english)

@@ -8,21 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from calculators.models import Citation
 from calculators.rulebook import load_city_rules
+from foundation.text import squash
 from knowledge import corpus
 from knowledge.user_data import follows_user_data
 
 log = logging.getLogger("assistant.evidence")
 EXCERPT_CHARS = 150
-
-
-def squash(text: str | None) -> str:
-    return re.sub(r"\s+", "", text or "")
 
 
 @dataclass(frozen=True)

@@ -29,13 +29,13 @@ from assistant.chinese_numerals import chinese_integer
 from assistant.lexicon import lexicon, normalise
 from assistant.models import AchievementFacts, Extraction, LooseField
 from foundation.limits import MAX_CHAT_ACHIEVEMENTS, MAX_COUNT, MAX_MESSAGE_CHARS
+from foundation.text import CJK_TEXT
 
 __all__ = ["accepts_value", "chinese_number", "extract", "normalise", "unread_counts"]
 
 MAX_CHARS = MAX_MESSAGE_CHARS  # longer messages are read up to here
 MAX_ACHIEVEMENTS = MAX_CHAT_ACHIEVEMENTS
 
-_CJK = r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]"
 _COUNT_UNIT = (
     r"(?:项|个(?!月|事|问题)|部(?!分|门)|份|件(?!事)|本|次(?!性)|套|种(?!类)|款)"  # 三件事: no achievement
 )
@@ -646,7 +646,7 @@ def extract(message: str, today: dt.date | None = None) -> Extraction:
     out = Extraction(truncated=len(raw) > MAX_CHARS)
     text = normalise(raw[:MAX_CHARS])
     letters = len(re.findall(r"[a-z]", text))
-    out.english = letters > 0 and not re.search(_CJK, text)
+    out.english = letters > 0 and not re.search(CJK_TEXT, text)
     if not text:
         return out
     _places(text, out)

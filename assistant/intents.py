@@ -21,24 +21,16 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import get_args
 
 import numpy as np
 
+from assistant.models import Intent
 from knowledge.yaml_data import load_yaml
 
 log = logging.getLogger("assistant.intents")
 
-INTENTS = (
-    "amount",
-    "compare",
-    "city_menu",
-    "eligibility",
-    "apply",
-    "status",
-    "definition",
-    "out_of_scope",
-    "smalltalk",
-)
+INTENTS: tuple[str, ...] = get_args(Intent)  # the contract's intent names, in one place
 NEIGHBOURS = 7
 # a neighbour vote counts only this far above the similarity every e5 pair has (~0.75–0.8)
 FLOOR = 0.80

@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from foundation.text import CJK_TEXT
 from knowledge.regions import all_regions
 from knowledge.simplified import to_simplified
 from knowledge.user_data import follows_user_data
@@ -69,7 +70,6 @@ def _alternation(phrases: list[str]) -> str:
 
 
 _QUOTES = "“”\"'‘’「」『』《》〈〉"
-_CJK = r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]"
 
 
 def normalise(text: str) -> str:
@@ -81,7 +81,7 @@ def normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", to_simplified(text or "")).lower()
     text = "".join(ch for ch in text if ch not in _QUOTES and unicodedata.category(ch) not in ("So", "Cs"))
     text = re.sub(r"[ \t\r\f\v]+", " ", text)
-    text = re.sub(rf"\s+(?={_CJK})|(?<={_CJK})\s+", "", text)
+    text = re.sub(rf"\s+(?={CJK_TEXT})|(?<={CJK_TEXT})\s+", "", text)
     return text.strip()
 
 

@@ -16,7 +16,7 @@ from assistant.eligibility import assess
 from assistant.models import AchievementFacts, CompareRow, Reply
 from calculators.compare import compare
 from calculators.menu import city_menu
-from calculators.models import Citation
+from calculators.models import distinct_citations
 
 MAX_MENU_LINES = 40
 
@@ -44,7 +44,7 @@ def compare_reply(
     )
     return Reply(
         answer=text,
-        citations=_dedupe(citations),
+        citations=distinct_citations(citations),
         comparison=[CompareRow.of(r) for r in rows],
     )
 
@@ -69,7 +69,7 @@ def menu_reply(
     text = answers.render(
         "chat_menu.j2", menu=menu, notices=notices, english=english, compact=lines > MAX_MENU_LINES
     )
-    return Reply(answer=text, citations=_dedupe(citations), menu=menu)
+    return Reply(answer=text, citations=distinct_citations(citations), menu=menu)
 
 
 def eligibility_reply(
@@ -83,7 +83,7 @@ def eligibility_reply(
 ) -> Reply:
     result = assess(city, situations, achieved, as_of)
     text = answers.render("chat_eligibility.j2", result=result, notices=notices, english=english)
-    return Reply(answer=text, citations=_dedupe(result.citations), verdict=result.verdict)
+    return Reply(answer=text, citations=distinct_citations(result.citations), verdict=result.verdict)
 
 
 def definition_reply(message: str, city: str | None, notices: list[str], english: bool) -> Reply:
@@ -112,11 +112,4 @@ def status_reply(city: str | None, as_of: dt.date, notices: list[str], english: 
         english=english,
         all_cities=not city,
     )
-    return Reply(answer=text, citations=_dedupe(citations))
-
-
-def _dedupe(citations: list[Citation]) -> list[Citation]:
-    seen: dict[tuple[str, str, str], Citation] = {}
-    for c in citations:
-        seen.setdefault((c.document, c.article, c.quote), c)
-    return list(seen.values())
+    return Reply(answer=text, citations=distinct_citations(citations))

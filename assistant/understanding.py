@@ -42,6 +42,9 @@ class Understanding(BaseModel):
     situations: list[str] = Field(default_factory=list)  # eligibility: penalized, prior_funding …
     compare_all: bool = False  # 哪个城市…最多: every city with amounts
     cities: list[str] = Field(default_factory=list)  # several regions named (compare them)
+    states_facts: bool = (
+        False  # the message tells facts of the case (天津 / 我们公司在天津), asks nothing else
+    )
 
     @property
     def english(self) -> bool:
@@ -128,7 +131,9 @@ def understand(message: str, today: dt.date | None = None) -> Understanding:
         scores["eligibility"] += 0.4
     # a place or a date alone is not this domain (北京天气怎么样); an achievement, a domain word, or a
     # message that is nothing but the facts (天津 / 2022年) is
-    domain = domain_words or bool(ext.achievements) or (ext.has_facts and _bare(text))
+    # …and a statement of facts (我们公司在天津) is the user telling about their case
+    stated = ext.has_facts and (_bare(text) or not _ASKS.search(text))
+    domain = domain_words or bool(ext.achievements) or stated
     if ext.city and not ext.achievements and _bare(text) and not cues:
         scores["city_menu"] += CUE_WEIGHT  # 天津 alone, with nothing asked before: what 天津 pays
     if domain:
@@ -161,6 +166,7 @@ def understand(message: str, today: dt.date | None = None) -> Understanding:
         situations=situations,
         compare_all=compare_all,
         cities=cities if several else [],
+        states_facts=stated,
     )
 
 
@@ -172,6 +178,9 @@ def _province_only(ext: Extraction, cities: list[str]) -> bool:
         and len(cities) > 2
         and not ext.city
     )
+
+
+_ASKS = re.compile(r"[?？吗呢]|怎么|什么|多少|哪|几|how|what|which|when|where")
 
 
 def _bare(text: str) -> bool:

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from calculators.rulebook import CityRules, all_city_rules
+from foundation.text import squash
 from knowledge import corpus
 
 AMOUNT_IN_TEXT = re.compile(r"\d+(?:\.\d+)?(?:万元|千元|元|万)")
@@ -25,12 +26,8 @@ class AmountMention:
     accounted_by: tuple[str, ...]  # rule / cap / out_of_scope ids or reasons; empty = unaccounted
 
 
-def _squash(text: str) -> str:
-    return re.sub(r"\s+", "", text)
-
-
 def _document_text(doc_id: str) -> str:
-    return _squash(corpus.document_text(doc_id))  # a seed's lines, or an ingested document's text
+    return squash(corpus.document_text(doc_id))  # a seed's lines, or an ingested document's text
 
 
 def _spans(city: CityRules, doc_id: str, text: str) -> list[tuple[int, int, str]]:
@@ -49,7 +46,7 @@ def _spans(city: CityRules, doc_id: str, text: str) -> list[tuple[int, int, str]
     ]
     spans = []
     for label, quote in quoted:
-        needle = _squash(quote)
+        needle = squash(quote)
         start = text.find(needle)
         while start != -1:
             spans.append((start, start + len(needle), label))

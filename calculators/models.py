@@ -13,11 +13,11 @@ from pydantic import BaseModel, Field
 
 from foundation.errors import BadAchievementError
 from foundation.limits import MAX_COUNT
+from knowledge.corpus import PolicyStatus
 
 __all__ = ["MAX_COUNT"]  # the calculators' bound on a count (foundation/limits.py), re-exported
 
 Basis = Literal["fixed", "up_to"]
-PolicyStatus = Literal["in_force", "expired", "not_yet_in_force"]
 # the words every face (answers, pages, exports, notes) uses for them
 BASIS_ZH: dict[str, str] = {"fixed": "定额", "up_to": "最高不超过"}
 STATUS_ZH: dict[str, str] = {"in_force": "有效", "expired": "已失效", "not_yet_in_force": "尚未施行"}
@@ -28,6 +28,14 @@ class Citation(BaseModel):
     article: str
     quote: str
     document_id: str | None = None
+
+
+def distinct_citations(citations: list[Citation]) -> list[Citation]:
+    """Each cited sentence once (same document, article and quote), in the order first cited."""
+    seen: dict[tuple[str, str, str], Citation] = {}
+    for c in citations:
+        seen.setdefault((c.document, c.article, c.quote), c)
+    return list(seen.values())
 
 
 class TraceStep(BaseModel):

@@ -8,7 +8,6 @@ values of calculators/achievement_types.yaml.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ from calculators.achievement_types import achievement_types
 from calculators.amounts import parse_amount_yuan, parse_percent
 from calculators.rulebook import CityRules, RuleFileError, parse_city_file
 from foundation.errors import UserInputError
+from foundation.text import squash
 from knowledge.corpus import document_text, load_documents
 
 
@@ -29,10 +29,6 @@ class CheckReport:
     city: CityRules
     problems: tuple[str, ...]
     to_review: int  # rules and caps still marked `review: needed`
-
-
-def _squash(text: str) -> str:
-    return re.sub(r"\s+", "", text)
 
 
 def load_user_file(path: Path) -> CityRules:
@@ -54,7 +50,7 @@ def check_rule_file(path: Path) -> CheckReport:
         if doc_id not in known:
             return None
         if doc_id not in texts:
-            texts[doc_id] = _squash(document_text(doc_id))
+            texts[doc_id] = squash(document_text(doc_id))
         return texts[doc_id]
 
     quotes = [(r.id, r.document, r.quote) for r in city.rules]
@@ -73,11 +69,11 @@ def check_rule_file(path: Path) -> CheckReport:
         text = text_of(doc_id)
         if text is None:
             problems.append(f"{where}: unknown document {doc_id!r} (`subsidy policies` lists the ids)")
-        elif _squash(quote) not in text:
+        elif squash(quote) not in text:
             problems.append(f"{where}: quote is not verbatim in {doc_id}: {quote[:40]!r}")
     for rule in city.rules:
         if rule.derive is None:
-            if not rule.quote_amount or _squash(rule.quote_amount) not in _squash(rule.quote):
+            if not rule.quote_amount or squash(rule.quote_amount) not in squash(rule.quote):
                 problems.append(f"{rule.id}: quote_amount must be words of its quote")
             else:
                 try:
@@ -89,7 +85,7 @@ def check_rule_file(path: Path) -> CheckReport:
                         problems.append(
                             f"{rule.id}: amount_yuan {rule.amount_yuan} but the quote says {rule.quote_amount}"
                         )
-        elif not rule.quote_factor or _squash(rule.quote_factor) not in _squash(rule.quote):
+        elif not rule.quote_factor or squash(rule.quote_factor) not in squash(rule.quote):
             problems.append(f"{rule.id}: quote_factor must be words of its quote")
         elif parse_percent(rule.quote_factor) != rule.factor:
             problems.append(f"{rule.id}: derive.factor {rule.factor} but the quote says {rule.quote_factor}")

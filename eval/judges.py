@@ -5,9 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-
-def squash(text: str | None) -> str:
-    return re.sub(r"\s+", "", text or "")
+from foundation.text import squash
 
 
 def judge_calc(expect: dict[str, Any], got: dict[str, Any]) -> list[str]:

@@ -13,23 +13,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
+
+from foundation.text import squash
 
 MODES = ("bm25", "dense", "hybrid")
 MRR_DEPTH = 10
 
 
-def _squash(text: str | None) -> str:
-    return re.sub(r"\s+", "", text or "")
-
-
 def hit_matches(case: dict[str, Any], hit: Any) -> bool:
     document = hit.document if hasattr(hit, "document") else hit.get("document", "")
     text = hit.text if hasattr(hit, "text") else hit.get("text", "")
-    return case["expect_doc_has"] in (document or "") and _squash(case["expect_text_has"]) in _squash(text)
+    return case["expect_doc_has"] in (document or "") and squash(case["expect_text_has"]) in squash(text)
 
 
 def first_match(case: dict[str, Any], hits: Sequence[Any]) -> int | None:

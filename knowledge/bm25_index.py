@@ -29,10 +29,11 @@ from typing import Any
 import numpy as np
 
 from foundation.limits import MAX_QUERY_TERMS
+from foundation.text import CJK_IDEOGRAPHS
 
 DEFAULT_TOKENIZER = "jieba"
 
-_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK = CJK_IDEOGRAPHS
 _RUN = re.compile(rf"[{_CJK}]+|[a-z0-9]+(?:\.[0-9]+)?")
 _SPACE_NEAR_CJK = re.compile(rf"\s+(?=[{_CJK}])|(?<=[{_CJK}])\s+")
 

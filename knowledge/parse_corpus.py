@@ -67,6 +67,8 @@ from typing import Any
 
 import yaml
 
+from foundation.text import squash
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 SEEDS_DIR = PACKAGE_DIR / "seeds"
 DATA_DIR = PACKAGE_DIR / "data"
@@ -163,11 +165,6 @@ CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩"
 def normalise(text: str) -> str:
     """For matching titles: NFKC (full-width → half-width), no whitespace, no markdown bold."""
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).replace("*", "").lower()
-
-
-def squash(text: str) -> str:
-    """For verbatim checks: the text with all whitespace removed."""
-    return re.sub(r"\s+", "", text)
 
 
 def collapse(text: str) -> str:

@@ -29,7 +29,6 @@ from __future__ import annotations
 import re
 import sys
 import threading
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -40,6 +39,7 @@ from pydantic import BaseModel, Field
 
 from foundation.errors import BadQueryError
 from foundation.limits import MAX_EMBEDDED_QUERY_TOKENS, MAX_QUERY_CHARS
+from foundation.text import fold
 from knowledge.bm25_index import DEFAULT_TOKENIZER, BM25Index
 from knowledge.corpus import Article, Document, load_documents, searchable_articles
 from knowledge.embeddings import Embedder, get_embedder
@@ -76,14 +76,19 @@ class FusionWeights:
 DEFAULT_WEIGHTS = FusionWeights()
 
 
-class Hit(BaseModel):
-    """One retrieved article. The first five fields are the outside contract's *Hit*."""
+class ContractHit(BaseModel):
+    """A retrieval hit as CONTRACT.md states it (what GET /api/search returns)."""
 
     document: str = Field(description="title of the policy document")
     article: str = Field(description="the article's own label: 第七条, 10., （一）, 第三章 …")
     city: str = Field(description="region id of the document, or 'national'")
     text: str = Field(description="verbatim article text")
     score: float = Field(description="relevance, 0..1 (hybrid: fused rank score over its maximum)")
+
+
+class Hit(ContractHit):
+    """One retrieved article: the contract's Hit, and where it came from."""
+
     document_id: str
     article_id: str
     region: str = Field(description="region name (天津市, 国家 …)")
@@ -192,19 +197,15 @@ def _alias_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
     table: dict[str, str] = {}
     for region in all_regions():
         for alias in (region.name, *region.aliases):
-            table[_fold(alias)] = region.id
+            table[fold(alias)] = region.id
     alternatives = sorted(table, key=len, reverse=True)  # 广州黄埔区 before 黄埔
     return re.compile("|".join(re.escape(a) for a in alternatives)), table
-
-
-def _fold(text: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).lower()
 
 
 def regions_named_in(query: str) -> set[str]:
     """Region ids whose name or alias appears in the query (天津, 广州开发区, weihai …)."""
     pattern, table = _alias_pattern()
-    folded = _fold(query)
+    folded = fold(query)
     found = set()
     for match in pattern.finditer(folded):
         text = match.group(0)

@@ -18,13 +18,16 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from calculators.models import Citation, Estimate
+from assistant.models import Answer
+from assistant.sessions import SESSION_ID
+from calculators.models import Estimate
 from calculators.request import EstimateBody, EstimateRequest, IsoDate, city_spellings
 from foundation.dates import ISO_DATE_PATTERN, parse_iso_date
 from foundation.errors import ConfigError, Unavailable, UserInputError
 from foundation.limits import MAX_MESSAGE_CHARS, MAX_QUERY_CHARS
 from foundation.user_text import check_message
 from knowledge.policies import Policy, PolicyDetail
+from knowledge.search import ContractHit
 from subsidy.json_input import parse_json
 from subsidy.security import ServiceError, limit_chat_rate, limit_search_rate, settings_of
 
@@ -80,7 +83,7 @@ api = APIRouter(prefix="/api", route_class=JSONBodyRoute)
 
 # Portfolios larger than this run in a worker thread so the event loop keeps serving others.
 INLINE_PORTFOLIO_SIZE = 20
-SESSION_ID_PATTERN = r"^[A-Za-z0-9_.:\-]{1,64}$"
+SESSION_ID_PATTERN = f"^{SESSION_ID.pattern}$"  # the ids sessions accept, as a JSON Schema pattern
 NOT_BLANK = r"\S"  # JSON Schema `pattern` is a search: at least one non-space character
 
 
@@ -101,26 +104,6 @@ class ChatRequest(BaseModel):
         "an id the server did not issue, to start a new one",
     )
     as_of: IsoDate | None = Field(None, description="the grant date, YYYY-MM-DD (default: today)")
-
-
-class ChatAnswer(BaseModel):
-    """The Answer of CONTRACT.md (documentation of what /api/chat returns)."""
-
-    answer: str
-    citations: list[Citation]
-    estimate: Estimate | None = None
-    follow_up: str | None = None
-    session_id: str
-
-
-class Hit(BaseModel):
-    """A retrieval hit of CONTRACT.md (documentation of what /api/search returns)."""
-
-    document: str
-    article: str
-    city: str | None = None
-    text: str
-    score: float
 
 
 class ErrorBody(BaseModel):
@@ -283,7 +266,7 @@ def one_turn_at_a_time(
     summary="One chat turn; send the returned session_id to continue the conversation",
     response_model=None,
     responses={
-        200: {"model": ChatAnswer},
+        200: {"model": Answer},
         429: {"model": ErrorBody, "description": "rate limit"},
         503: UNAVAILABLE,
         **BODY_ERRORS,
@@ -317,7 +300,7 @@ _city_enum = optional_string(enum=city_spellings)
     "/search",
     tags=["retrieval"],
     summary="Retrieval over the policy corpus",
-    response_model=list[Hit],
+    response_model=list[ContractHit],
     responses={429: {"model": ErrorBody, "description": "rate limit"}, 503: UNAVAILABLE, **ERRORS},
     dependencies=[Depends(limit_search_rate)],
 )

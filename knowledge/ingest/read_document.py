@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from foundation.errors import UserInputError
+from foundation.text import squash
 from knowledge.ingest.validity import find_validity
-from knowledge.parse_corpus import FULL_DATE, PUBLISHED_LINE, articles_for, collapse, parse_cn_date, squash
+from knowledge.parse_corpus import FULL_DATE, PUBLISHED_LINE, articles_for, collapse, parse_cn_date
 
 TITLE_WORDS = re.compile(r"(办法|细则|规定|意见|通知|方案|政策|措施|规则|决定)(（[^）]*）|\([^)]*\))?$")
 DOCUMENT_NUMBER = re.compile(

@@ -12,7 +12,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from knowledge.parse_corpus import FULL_DATE, parse_cn_date, squash
+from foundation.text import squash
+from knowledge.parse_corpus import FULL_DATE, parse_cn_date
 
 CN_DIGITS = {
     "零": 0,
