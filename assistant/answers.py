@@ -8,7 +8,6 @@ from typing import Any
 
 import jinja2
 
-from assistant.lexicon import lexicon
 from assistant.models import AchievementFacts
 from calculators.models import Citation, Estimate, Item, distinct_citations
 from foundation import money
@@ -59,21 +58,14 @@ def render(template: str, **context: Any) -> str:
 
 
 # ---------------------------------------------------------------- describing facts
-def _display(group: str, value: Any) -> str:
-    return lexicon().display.get(group, {}).get(value, str(value))
-
-
 def display_value(type_name: str, field_name: str, value: Any) -> str:
-    """How an answer names one field value (省地方标准, 国家级, 技术委员会（TC）, 中国质量奖)."""
-    if type_name == "standard" and field_name == "level":
-        return _display("standard_level", value)
-    if field_name in ("level", "scope", "body", "role", "action"):
-        return _display(field_name, value)
-    if field_name == "grade":
-        return _display(
-            "innovation_grade" if type_name == "innovation_award" else "good_behavior_grade", value
-        )
-    return _display("open", value)
+    """How an answer names one field value (省地方标准, 国家级, 技术委员会（TC）, 中国质量奖): the
+    type registry's label, the one table the forms, menus and answers share."""
+    from calculators.achievement_types import achievement_types
+
+    spec = achievement_types().get(type_name)
+    field = spec.field(field_name) if spec else None
+    return field.label(value) if field is not None else str(value)
 
 
 def describe(facts: AchievementFacts) -> str:
@@ -84,30 +76,30 @@ def describe(facts: AchievementFacts) -> str:
     spec = achievement_types().get(facts.type)
     label = spec.label if spec else facts.type
     if facts.type == "standard":
-        level = _display("standard_level", f["level"]) if "level" in f else "标准（级别待确认）"
+        level = display_value("standard", "level", f["level"]) if "level" in f else "标准（级别待确认）"
         action = "制（修）订" if "action" in facts.same_for else ""
         if "action" in f:
-            action = _display("action", f["action"])
-        return f"{_display('role', f.get('role', '')) if 'role' in f else ''}{action}{level}"
+            action = display_value("standard", "action", f["action"])
+        return f"{display_value('standard', 'role', f.get('role', '')) if 'role' in f else ''}{action}{level}"
     if facts.type == "tc_secretariat":
-        scope = _display("scope", f["scope"]) if "scope" in f else ""
-        body = _display("body", f["body"]) if "body" in f else "技术组织"
+        scope = display_value("tc_secretariat", "scope", f["scope"]) if "scope" in f else ""
+        body = display_value("tc_secretariat", "body", f["body"]) if "body" in f else "技术组织"
         return f"承担{scope}{body}秘书处"
     if facts.type in ("standard_leader", "pilot_project"):
-        level = _display("level", f["level"]) if "level" in f else ""
+        level = display_value(facts.type, "level", f["level"]) if "level" in f else ""
         return f"{level}{label}"
     if facts.type == "innovation_award":
         prefix = {"national": "中国", "provincial": "省级"}.get(f.get("level", ""), "")
-        grade = _display("innovation_grade", f["grade"]) if "grade" in f else ""
+        grade = display_value("innovation_award", "grade", f["grade"]) if "grade" in f else ""
         return f"{prefix}标准创新贡献奖{grade}"
     if facts.type == "good_behavior":
-        grade = f"（{_display('good_behavior_grade', f['grade'])}）" if "grade" in f else ""
+        grade = f"（{display_value('good_behavior', 'grade', f['grade'])}）" if "grade" in f else ""
         return f"标准化良好行为企业{grade}"
     if facts.said:
         return f"{label}：{facts.said}"
-    named = [_display("open", v) for k, v in f.items() if k not in ("cross_department",)]
+    named = [display_value(facts.type, k, v) for k, v in f.items() if k not in ("cross_department",)]
     if facts.type == "standard_adopted_abroad" and "role" in f:
-        named = [_display("role", f["role"]) + "单位"]
+        named = [display_value(facts.type, "role", f["role"]) + "单位"]
     return f"{label}：{'、'.join(named)}" if named else label
 
 

@@ -47,7 +47,6 @@ class Lexicon:
     intents: dict[str, tuple[str, ...]]
     situations: dict[str, tuple[str, ...]]  # eligibility: the applicant's situation -> its words
     words: dict[str, tuple[str, ...]]  # whatif, addition, injection, greeting, thanks
-    display: dict[str, dict[str, str]]
     negation: re.Pattern[str]  # a negation word (not inside a question: 是不是)
     negation_turn: re.Pattern[str]  # where a negation's reach ends: 而是, 只是
     agency_applicant: tuple[str, ...]  # 标准化服务机构 naming itself
@@ -148,7 +147,6 @@ def lexicon() -> Lexicon:
             key: tuple(normalise(w) for w in raw[key])
             for key in ("whatif", "addition", "injection", "greeting", "thanks")
         },
-        display=raw["display"],
         negation=re.compile(
             rf"(?<![{not_after}])(?:{_alternation([normalise(w) for w in negation['words']])})"
         ),

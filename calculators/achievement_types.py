@@ -85,6 +85,7 @@ def _open_values(type_name: str, field_name: str) -> tuple[Any, ...]:
     return tuple(sorted(seen, key=str))
 
 
+VALUE_LABELS_KEY = "value_labels"  # Chinese names of the open types' values
 FACTS_KEY = "facts"  # the registry's one key that is not a type
 
 
@@ -120,6 +121,7 @@ def _facts_of(type_name: str, raw_facts: dict[str, Any]) -> tuple[FieldSpec, ...
 def achievement_types() -> dict[str, AchievementType]:
     raw = load_yaml(resources.files("calculators").joinpath("achievement_types.yaml").read_text("utf-8"))
     raw_facts = raw.pop(FACTS_KEY, None) or {}
+    open_labels = dict(raw.pop(VALUE_LABELS_KEY, None) or {})
     types: dict[str, AchievementType] = {}
     for name, spec in raw.items():
         fields = []
@@ -133,7 +135,7 @@ def achievement_types() -> dict[str, AchievementType]:
                     required="default" not in fspec,
                     default=fspec.get("default"),
                     ask=fspec.get("ask", ""),
-                    labels=dict(fspec.get("labels") or {}),
+                    labels=open_labels | dict(fspec.get("labels") or {}),
                     title=fspec.get("title", ""),
                 )
             )
