@@ -12,12 +12,12 @@ import datetime as dt
 import itertools
 import logging
 import math
-import re
 from collections.abc import Iterator
 from typing import Any
 
 from assistant import answers, evidence, optional_facts
 from assistant.extraction import accepts_value, normalise
+from assistant.lexicon import lexicon
 from assistant.models import AchievementFacts, Extraction, Reply, SessionState, Slot
 from assistant.open_facts import missing_fields
 from assistant.understanding import Understanding, understand
@@ -33,8 +33,6 @@ COUNT_NOTICE = f"说明：数量「{{said}}」无法识别（应为 1 到 {MAX_C
 PENDING_NOTICE = "各地政策和金额不同，需要先确认下面的信息才能计算。"
 ENGLISH_NOTICE = "说明：目前只用中文作答。(Answers are given in Chinese.)"
 MAX_READINGS = 64  # combinations of open facts estimated before the question is simply asked
-_AFFIRMATIVE = re.compile(r"^(是|是的|对|对的|嗯|没错|在|在的|yes|y|是在|对,是的)[,。!.!]*$")
-_BESIDES = ("除了", "之外", "以外", "除开", "besides", "apart from", "other than")
 _INFO_TITLES = {
     "conditions": "申报条件",
     "validity": "有效期",
@@ -52,6 +50,11 @@ _INFO_KEYWORDS = {
 
 
 # ---------------------------------------------------------------- merging facts into the session
+def _affirms(message: str) -> bool:
+    """是的 / 对 / yes, alone: the reply confirms what was offered."""
+    return normalise(message).rstrip(",。!.！") in lexicon().words["affirmative"]
+
+
 def _merge_achievement(target: AchievementFacts, new: AchievementFacts) -> None:
     for name, value in new.fields.items():
         target.fields[name] = value
@@ -79,7 +82,7 @@ def merge(state: SessionState, ext: Extraction, message: str) -> bool:
     elif ext.city_candidates:
         if state.city not in ext.city_candidates:
             state.city, state.city_candidates = None, list(ext.city_candidates)
-    elif len(state.city_candidates) == 1 and _AFFIRMATIVE.match(normalise(message)):
+    elif len(state.city_candidates) == 1 and _affirms(message):
         state.city, state.city_candidates = state.city_candidates[0], []
     if ext.grant_date:
         state.as_of = ext.grant_date
@@ -703,7 +706,7 @@ def _answer(message: str, u: Understanding, route: str | None, state: SessionSta
         if not state.city:
             return follow_up_reply(state, [Slot(kind="city")], notices)
         named = [a.type for a in ext.achievements]
-        besides = any(word in u.text for word in _BESIDES)
+        besides = any(word in u.text for word in lexicon().words["besides"])
         return replies.menu_reply(state.city, as_of, notices, english, named, besides)
     if route == "eligibility":
         city = ext.city or state.city

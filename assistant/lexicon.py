@@ -46,7 +46,7 @@ class Lexicon:
     place_qualifies: re.Pattern[str]  # starts the text after a place naming an achievement: (级)地方标准
     intents: dict[str, tuple[str, ...]]
     situations: dict[str, tuple[str, ...]]  # eligibility: the applicant's situation -> its words
-    words: dict[str, tuple[str, ...]]  # whatif, addition, injection, greeting, thanks
+    words: dict[str, tuple[str, ...]]  # whatif, addition, injection, greeting, thanks, affirmative, besides
     negation: re.Pattern[str]  # a negation word (not inside a question: 是不是)
     negation_turn: re.Pattern[str]  # where a negation's reach ends: 而是, 只是
     agency_applicant: tuple[str, ...]  # 标准化服务机构 naming itself
@@ -145,7 +145,7 @@ def lexicon() -> Lexicon:
         situations={k: tuple(normalise(w) for w in v) for k, v in raw["situations"].items()},
         words={
             key: tuple(normalise(w) for w in raw[key])
-            for key in ("whatif", "addition", "injection", "greeting", "thanks")
+            for key in ("whatif", "addition", "injection", "greeting", "thanks", "affirmative", "besides")
         },
         negation=re.compile(
             rf"(?<![{not_after}])(?:{_alternation([normalise(w) for w in negation['words']])})"

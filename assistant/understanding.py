@@ -85,17 +85,13 @@ def _situations(text: str) -> list[str]:
     return [name for name, words in lexicon().situations.items() if _has(text, words)]
 
 
-# 不是北京，是天津: a place said not to be the one is not named
-_NOT_THIS = re.compile(r"(不是|不在|并非|而非|非)$")
-
-
 def _named_cities(ext: Extraction, text: str) -> list[str]:
     """The regions the message names by their own names (山东 alone names none of its cities)."""
     lex = lexicon()
     named = [
         lex.places[m.group(0)]
         for m in lex.place_pattern.finditer(text)
-        if m.group(0) in lex.places and not _NOT_THIS.search(text[max(0, m.start() - 3) : m.start()])
+        if m.group(0) in lex.places and not lex.place_aside_before.search(text[: m.start()])
     ]
     named = list(dict.fromkeys(named))
     return named if len(named) > 1 else ([ext.city] if ext.city else list(ext.city_candidates))
