@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from foundation.text import CJK_TEXT
-from knowledge.regions import all_regions
+from knowledge.regions import all_regions, place_groups
 from knowledge.simplified import to_simplified
 from knowledge.user_data import follows_user_data
 
@@ -121,9 +121,10 @@ def lexicon() -> Lexicon:
     for region in all_regions():
         for name in (region.id, region.name, *region.aliases):
             places[normalise(name)] = region.id
-    for name, region_id in (raw.get("districts") or {}).items():
-        places.setdefault(normalise(name), region_id)
-    groups = {normalise(k): tuple(v) for k, v in (raw.get("region_groups") or {}).items()}
+    for region in all_regions():
+        for name in region.districts:
+            places.setdefault(normalise(name), region.id)
+    groups = {normalise(k): v for k, v in place_groups().items()}
     other = tuple(normalise(p) for p in raw.get("other_places") or ())
 
     choice = {k: _alternation([normalise(w) for w in v]) for k, v in raw["place_choice"].items()}

@@ -18,6 +18,7 @@ class Region:
     province: str
     has_amounts: bool
     aliases: tuple[str, ...] = field(default=())
+    districts: tuple[str, ...] = field(default=())  # places inside it users name instead (滨海新区)
 
 
 @follows_user_data
@@ -36,6 +37,7 @@ def all_regions() -> tuple[Region, ...]:
             province=r["province"],
             has_amounts=bool(r["has_amounts"]),
             aliases=tuple(r.get("aliases", [])),
+            districts=tuple(r.get("districts", [])),
         )
         for r in raw
     )
@@ -63,3 +65,23 @@ def resolve_region(text: str, field_name: str = "city") -> Region:
 
 def money_regions() -> list[Region]:
     return [r for r in all_regions() if r.has_amounts]
+
+
+def place_groups() -> dict[str, tuple[str, ...]]:
+    """Places that hold several regions with amounts, or one without being it: a province that is
+    not itself a region (山东 → 威海 枣庄 临沂 聊城), a city of which only a district is
+    (广州 → 广州市黄埔区). Derived from the regions, so a new region joins its province's group."""
+    regions = all_regions()
+    named = {spelling for r in regions for spelling in (r.name, *r.aliases)}
+    groups: dict[str, list[str]] = {}
+    for region in regions:
+        if not region.has_amounts or region.level == "province":
+            continue
+        parents = [region.province]
+        if region.level == "district" and "市" in region.name:
+            parents.append(region.name[: region.name.index("市") + 1])  # 广州市黄埔区 → 广州市
+        for parent in parents:
+            for spelling in (parent, parent.removesuffix("省").removesuffix("市")):
+                if spelling not in named and spelling != region.name:
+                    groups.setdefault(spelling, []).append(region.id)
+    return {place: tuple(ids) for place, ids in groups.items()}
