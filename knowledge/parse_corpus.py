@@ -54,6 +54,7 @@ What is an article (the retrieval and citation unit):
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import difflib
 import json
@@ -68,6 +69,7 @@ from typing import Any
 import yaml
 
 from foundation.text import squash
+from knowledge.corpus import Document
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 SEEDS_DIR = PACKAGE_DIR / "seeds"
@@ -82,27 +84,8 @@ MAX_CHUNK_CHARS = 800
 MAX_ARTICLE_CHARS = MAX_CHUNK_CHARS
 NATIONAL = "国家"
 
-DOCUMENT_FIELDS = (
-    "id",
-    "title",
-    "seed",
-    "part",
-    "toc_number",
-    "in_toc",
-    "region",
-    "region_id",
-    "issuer",
-    "published",
-    "effective_from",
-    "effective_to",
-    "validity_quote",
-    "has_amounts",
-    "note",
-    "same_text_as",
-    "draft",
-    "line_start",
-    "line_end",
-)
+# the fields of a document record: corpus.Document's, in its order (the one home of that list)
+DOCUMENT_FIELDS = tuple(f.name for f in dataclasses.fields(Document))
 META_FIELDS = {
     "id",
     "seed",
