@@ -20,7 +20,8 @@ log = logging.getLogger("assistant.definitions")
 MAX_SENTENCES = 3
 PER_TERM_HITS = 6
 MIN_SHARED = 0.35  # of the question's character pairs a closest sentence must share
-MIN_SHARED_IN_CITY = 0.2  # the same, among one region's own articles (fewer, and all on topic)
+MIN_SHARED_IN_CITY = 0.2
+MIN_ASKED_PAIRS = 5  # a question shorter than this says too little to find its sentence by wording  # the same, among one region's own articles (fewer, and all on topic)
 # pairs every question and every article has: they say nothing about which sentence answers
 _COMMON_BIGRAMS = {
     "企业",
@@ -153,7 +154,12 @@ def define(question: str, city: str | None = None) -> list[Citation]:
         covered |= new_terms
         if len(out) >= MAX_SENTENCES or (covered >= set(terms) and len(out) >= min(2, MAX_SENTENCES)):
             break
-    return out or _closest_sentences(question, hits)
+    if out:
+        return out
+    national = [h for h in hits if h.city == "national"]  # without a region: the national texts first
+    return (city is None and national and _closest_sentences(question, national)) or _closest_sentences(
+        question, hits
+    )
 
 
 def _bigrams(text: str) -> set[str]:
@@ -186,7 +192,7 @@ def _closest_sentences(
     share most of the question's wording, national texts first, when they share enough of it."""
     least = MIN_SHARED if least is None else least
     asked = _bigrams(_QUESTION_WORDS.sub(" ", to_simplified(question))) - _COMMON_BIGRAMS
-    if len(asked) < 3:
+    if len(asked) < MIN_ASKED_PAIRS:
         return []
     scored = []
     for rank, hit in enumerate(hits):

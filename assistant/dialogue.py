@@ -634,6 +634,24 @@ def _route(u: Understanding, state: SessionState) -> str | None:
     return primary
 
 
+def _knowledge_instead(
+    message: str, u: Understanding, route: str | None, state: SessionState
+) -> list[Citation]:
+    """A question that would be asked back for a city although it names no achievement and the
+    conversation holds none: when sentences of the texts answer it as it stands, those sentences."""
+    ext = u.facts
+    if route not in (None, "amount", "eligibility", "apply", "status") or "compare" in u.intents:
+        return []
+    if state.city or state.achievements or ext.city or ext.city_candidates or ext.achievements:
+        return []
+    from assistant.definitions import define
+    from knowledge import corpus
+
+    quotes = define(message)
+    national = [q for q in quotes if q.document_id and corpus.document(q.document_id).region_id is None]
+    return national if len(national) == len(quotes) else []  # a region's rule needs its region
+
+
 def respond(message: str, state: SessionState, request_day: dt.date | None) -> Reply:
     """Understand → decide → compute → render one answer; mutates `state`."""
     if request_day is not None:
@@ -641,7 +659,14 @@ def respond(message: str, state: SessionState, request_day: dt.date | None) -> R
     today = request_day or _day(state.asked_on) or dt.date.today()
     u = understand(message, today)
     route = _route(u, state)
-    reply = _answer(message, u, route, state, today)
+    quotes = _knowledge_instead(message, u, route, state)
+    if quotes:  # 企业一直不公开执行的标准会怎样: the national texts answer it, no city needed
+        from assistant import replies
+
+        route = "definition"
+        reply = replies.definition_reply(message, None, [], u.english, quotes)
+    else:
+        reply = _answer(message, u, route, state, today)
     intents = list(dict.fromkeys([*reply.event.get("intents", []), *([route] if route else []), *u.intents]))
     reply.event["intents"] = [i for i in intents if i]
     return reply

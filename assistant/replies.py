@@ -16,7 +16,7 @@ from assistant.eligibility import assess
 from assistant.models import AchievementFacts, CompareRow, Reply
 from calculators.compare import compare
 from calculators.menu import city_menu
-from calculators.models import distinct_citations
+from calculators.models import Citation, distinct_citations
 
 MAX_MENU_LINES = 40
 
@@ -86,8 +86,10 @@ def eligibility_reply(
     return Reply(answer=text, citations=distinct_citations(result.citations), verdict=result.verdict)
 
 
-def definition_reply(message: str, city: str | None, notices: list[str], english: bool) -> Reply:
-    quotes = define(message, city)
+def definition_reply(
+    message: str, city: str | None, notices: list[str], english: bool, quotes: list[Citation] | None = None
+) -> Reply:
+    quotes = define(message, city) if quotes is None else quotes
     text = answers.render("chat_definition.j2", quotes=quotes, notices=notices, english=english)
     return Reply(answer=text, citations=quotes)
 
