@@ -1,7 +1,8 @@
 """Chat benchmarks (printed figures, not a test).
 
-Target (issue 5): an offline `ask` turn (extraction → Estimate → template answer → session
-stored in SQLite) has p50 ≤ 100 ms warm, in-process. Also printed: a follow-up turn that
+Target (issues 5 and 11): an offline `ask` turn (understand → Estimate / comparison / menu /
+clauses / retrieval → template answer → session stored in SQLite) has p50 ≤ 100 ms warm,
+in-process, for every kind of question. Also printed: a follow-up turn that
 continues a stored session, the extractor alone, and `subsidy ask --json` as a whole process.
 Run: .venv/bin/python benchmarks/bench_chat.py
 """
@@ -30,6 +31,18 @@ QUESTIONS = [
     "佛山企业协助制定国际标准",
     "天津，参与制定国家标准能拿多少？",
 ]
+
+
+# the other intents of issue 11, a few questions each
+OTHER_INTENTS = {
+    "compare": ["枣庄和佛山，谁对主导制定行业标准给得多？", "哪个城市对承担全国SC秘书处给得最多？"],
+    "city menu": ["威海都资助哪些标准化工作？", "河北对企业标准领跑者有哪些支持？"],
+    "eligibility": ["我们去年因质量问题被执法部门查处过，还能申请威海的资助吗？"],
+    "status": ["聊城的奖励办法现在还有效吗", "天津的资助办法什么时候到期？"],
+    "apply": ["天津主导制定国标需要什么材料，向哪个部门申报？"],
+    "definition (retrieval)": ["企业标准和团体标准有什么区别？", "标准化试点示范项目是什么？"],
+    "out of scope / small talk": ["明天北京天气怎么样？", "你好"],
+}
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -74,6 +87,14 @@ def main() -> None:
             timed(lambda i: chat_turn(QUESTIONS[i % len(QUESTIONS)], as_of="2023-06-01"), 300),
             "target p50 ≤ 100 ms",
         )
+        for kind, questions in OTHER_INTENTS.items():  # issue 11: every kind of question
+            for q in questions:
+                chat_turn(q, as_of="2023-06-01")  # warm (the first retrieval loads the index)
+            report(
+                f"ask turn ({kind})",
+                timed(lambda i, qs=questions: chat_turn(qs[i % len(qs)], as_of="2023-06-01"), 60),
+                "target p50 ≤ 100 ms",
+            )
         session = chat_turn("我们主导制定了一项国家标准，能拿多少？", as_of="2023-06-01").session_id
         cities = ["在天津", "换成郑州呢？", "那如果是修订呢？", "换成威海呢", "要是参与呢"]
         report(
