@@ -11,6 +11,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from eval.cases import Case, load_cases
@@ -210,14 +211,16 @@ def run_suites(
     suite: str = "all",
     url: str | None = None,
     progress: Callable[[str], None] | None = None,
+    case_files: list[Path] | None = None,
 ) -> dict[str, Any]:
-    """Run the chosen suite(s); returns the Report dict of CONTRACT.md (plus by_group and timings)."""
+    """Run the chosen suite(s) over the shipped cases, or over `case_files` (e.g. eval/heldout);
+    returns the Report dict of CONTRACT.md (plus by_group and timings)."""
     chosen = SUITES if suite == "all" else (suite,)
     transport = Transport(url)
     transport.check_server()
     report: dict[str, Any] = {"suites": {}, "failures": [], "by_group": {}, "seconds": {}}
     for name in chosen:
-        cases = load_cases(suite=name)
+        cases = load_cases(case_files, suite=name)
         if progress:
             progress(f"{name}: {len(cases)} cases")
         start = time.perf_counter()

@@ -82,6 +82,25 @@ def _load_report(path: str) -> dict:
     return data
 
 
+def _case_files(given: list[str] | None) -> list[Path] | None:
+    """The .jsonl files named, a folder standing for the ones in it; one line for a wrong path."""
+    if not given:
+        return None
+    files: list[Path] = []
+    for raw in given:
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(path.glob("*.jsonl"))
+            if not found:
+                raise UserInputError("--cases", f"{raw}: no .jsonl case files in this folder")
+            files += found
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise UserInputError("--cases", f"no such file or folder: {raw}")
+    return files
+
+
 def _check_writable(path: str, option: str) -> None:
     """Fail before a long run, not after it, when the report cannot be written to `path`."""
     p = Path(path)
@@ -116,6 +135,12 @@ def register(app: typer.Typer) -> None:
         diff_new: str = typer.Argument(
             None, metavar="[NEW.json]", help="the newer report, with --diff OLD.json"
         ),
+        cases: list[str] = typer.Option(
+            None,
+            "--cases",
+            help="case files or folders to run instead of the shipped cases (repeatable), "
+            "e.g. --cases eval/heldout",
+        ),
         min_chat: float = typer.Option(0.95, "--min-chat", help="chat accuracy threshold"),
         min_retrieval: float = typer.Option(0.95, "--min-retrieval", help="retrieval Recall@5 threshold"),
     ) -> None:
@@ -141,7 +166,9 @@ def register(app: typer.Typer) -> None:
             _check_writable(html, "--html")
         from eval.runner import below_threshold, run_suites
 
-        report = run_suites(suite, url=url, progress=lambda m: print(m, file=sys.stderr))
+        report = run_suites(
+            suite, url=url, progress=lambda m: print(m, file=sys.stderr), case_files=_case_files(cases)
+        )
         if as_json:
             sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=1) + "\n")
         else:
