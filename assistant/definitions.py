@@ -162,7 +162,8 @@ def define(question: str, city: str | None = None) -> list[Citation]:
     )
 
 
-def _bigrams(text: str) -> set[str]:
+def word_pairs(text: str) -> set[str]:
+    """The character pairs of a text (simplified, no spaces or punctuation): a wording overlap measure."""
     plain = re.sub(r"\W", "", _plain(text))
     return {plain[i : i + 2] for i in range(len(plain) - 1)}
 
@@ -191,7 +192,7 @@ def _closest_sentences(
     """No sentence says what a term is (怎么办 / 需要做什么 questions): the one or two sentences that
     share most of the question's wording, national texts first, when they share enough of it."""
     least = MIN_SHARED if least is None else least
-    asked = _bigrams(_QUESTION_WORDS.sub(" ", to_simplified(question))) - _COMMON_BIGRAMS
+    asked = word_pairs(_QUESTION_WORDS.sub(" ", to_simplified(question))) - _COMMON_BIGRAMS
     if len(asked) < MIN_ASKED_PAIRS:
         return []
     scored = []
@@ -199,7 +200,7 @@ def _closest_sentences(
         for sentence in _sentences(hit.text):
             if len(sentence) > MAX_SENTENCE_CHARS:
                 continue
-            share = len(asked & _bigrams(sentence)) / len(asked)
+            share = len(asked & word_pairs(sentence)) / len(asked)
             national = 0.05 if hit.city == "national" else 0.0
             scored.append((share + national - 0.005 * rank, sentence, hit))
     scored.sort(key=lambda x: -x[0])

@@ -624,6 +624,9 @@ def _route(u: Understanding, state: SessionState) -> str | None:
         primary = "amount"
     # 天津 / 是修订 / 那如果是修订呢: a short reply that only completes or changes the facts of the
     # conversation continues it; the examples' vote alone does not turn it into another question
+    city = ext.city or state.city
+    if primary == "amount" and city and not _pays_amounts(city) and "compare" not in u.intents:
+        return "city_menu"  # 辽宁的领跑者有奖励吗: its texts set no amounts; say what they offer
     carries_on = (
         context
         and primary not in u.cues
@@ -732,7 +735,7 @@ def _answer(message: str, u: Understanding, route: str | None, state: SessionSta
             return follow_up_reply(state, [Slot(kind="city")], notices)
         named = [a.type for a in ext.achievements]
         besides = any(word in u.text for word in lexicon().words["besides"])
-        return replies.menu_reply(state.city, as_of, notices, english, named, besides)
+        return replies.menu_reply(state.city, as_of, notices, english, named, besides, message)
     if route == "eligibility":
         city = ext.city or state.city
         achieved = ext.achieved or next((a.achieved for a in state.achievements if a.achieved), None)

@@ -86,7 +86,7 @@ def assess(city: str | None, situations: list[str], achieved: str | None, on: dt
     if status == "expired":
         out.verdict = "no"
         out.status_line = (
-            f"{region.name}的资助办法已于 {end} 失效（按 {on.isoformat()} 计），目前不能据此申请。"
+            f"{region.name}的资助办法已失效（有效期至 {end}，按 {on.isoformat()} 计），目前不能据此申请。"
         )
     elif status == "not_yet_in_force":
         out.verdict = "no"

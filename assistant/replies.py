@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from assistant import answers, evidence
-from assistant.definitions import define
+from assistant.definitions import define, word_pairs
 from assistant.eligibility import assess
 from assistant.models import AchievementFacts, CompareRow, Reply
 from calculators.compare import compare
@@ -56,6 +56,7 @@ def menu_reply(
     english: bool,
     types: list[str] | None = None,
     besides: bool = False,
+    question: str = "",
 ) -> Reply:
     """What a region pays; with `types`, only those kinds of achievement (对标委会、创新基地有什么
     奖励), or with `besides` everything but them (除了制修订标准，还有哪些) — unless nothing is left."""
@@ -64,6 +65,9 @@ def menu_reply(
         kept = [g for g in menu.groups if (g.type in types) != besides]
         if kept:
             menu.groups = kept
+    if question and menu.conditions:  # 广元怎么帮领跑者卖产品: the measures that speak of it first
+        asked = word_pairs(question)
+        menu.conditions = sorted(menu.conditions, key=lambda c: -len(asked & word_pairs(c.quote)))
     citations = [g.citation for g in menu.groups] or menu.conditions
     lines = sum(len(g.lines) for g in menu.groups)
     text = answers.render(
