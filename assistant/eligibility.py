@@ -20,8 +20,8 @@ from calculators.rulebook import load_city_rules
 from knowledge import corpus
 
 # 近两年 / 上一年度: how many years back an achievement may be, as a time-window clause says
-_WINDOW = re.compile(r"近(两|二|三|2|3)年|上一?年度|上年")
-_YEARS = {"两": 2, "二": 2, "三": 3, "2": 2, "3": 3}
+_WINDOW = re.compile(r"(?:近|前)(两|二|三|五|2|3|5)年|(两|二|三|五|2|3|5)年内|上一?年度|上年")
+_YEARS = {"两": 2, "二": 2, "三": 3, "五": 5, "2": 2, "3": 3, "5": 5}
 MAX_CLAUSES = 5
 _PREVIOUS_YEAR = re.compile(r"上一?年度|上年")
 # situations whose clauses look back a number of years (近三年内因…被行政处罚): older events do not count
@@ -53,7 +53,8 @@ def _window_years(quote: str) -> int | None:
     found = _WINDOW.search(quote)
     if found is None:
         return None
-    return _YEARS.get(found.group(1), 2) if found.group(1) else 1
+    said = found.group(1) or found.group(2)
+    return _YEARS.get(said, 2) if said else 1
 
 
 def _cite(region: str, clause: EligibilityClause) -> Citation:
