@@ -498,6 +498,7 @@ def test_search_errors_name_the_field(client, fake_search, params, field):
     assert response.json()["field"] == field
 
 
+@pytest.mark.integration
 def test_real_search_through_the_api(client, tmp_path, monkeypatch):
     from knowledge.search import reset_searcher
     from tests.test_load import shared_index_data_dir
@@ -524,6 +525,7 @@ def run_serve(port: int, **env: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.integration
 def test_serve_with_a_bad_setting_is_one_line(tmp_path):
     result = run_serve(1, SUBSIDY_CHAT_RATE="lots", SUBSIDY_DATA_DIR=str(tmp_path))
     assert result.returncode == 2
@@ -670,6 +672,7 @@ def test_search_with_an_unusable_data_dir_is_503(client, unusable_data_dir, monk
     assert "SUBSIDY_DATA_DIR" in response.json()["detail"]
 
 
+@pytest.mark.integration
 def test_serve_refuses_an_unusable_data_dir_in_one_line(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")

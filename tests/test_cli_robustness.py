@@ -210,6 +210,7 @@ def test_estimate_of_a_directory_or_non_utf8(run, tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------- 7. serve on a port in use
+@pytest.mark.integration
 def test_serve_on_a_port_in_use_is_one_line_before_announcing(run) -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
@@ -220,6 +221,7 @@ def test_serve_on_a_port_in_use_is_one_line_before_announcing(run) -> None:
     assert b"serving on" not in proc.stdout
 
 
+@pytest.mark.integration
 def test_serve_on_an_unknown_host(run) -> None:
     proc = run("serve", "--host", "no-such-host.invalid", "--port", str(free_port()), timeout=60)
     one_line_error(proc, "--host: cannot listen on no-such-host.invalid:")

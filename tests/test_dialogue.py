@@ -289,6 +289,7 @@ def test_conditions_without_a_city_ask_for_the_city_without_a_passage_dump() -> 
 
 
 # ---------------------------------------------------------------- sessions
+@pytest.mark.integration
 def test_sessions_survive_a_restart(isolated: Path) -> None:
     first = ask("我们主导制定了一项国家标准，能拿多少？")
     code = (
@@ -309,6 +310,7 @@ def test_sessions_survive_a_restart(isolated: Path) -> None:
     ]
 
 
+@pytest.mark.integration
 def test_several_worker_processes_share_the_store(isolated: Path) -> None:
     # each worker continues the conversation the server issued it (issue 14: no client-chosen ids)
     code = (
@@ -473,6 +475,7 @@ def _eval_conversations() -> list[tuple[str, list[str], str | None]]:
     return out
 
 
+@pytest.mark.integration
 def test_no_answer_states_an_amount_outside_its_estimate() -> None:
     """Every amount written in any answer of the eval conversations is an amount of its Estimate."""
     conversations = _eval_conversations()
@@ -488,6 +491,7 @@ def test_no_answer_states_an_amount_outside_its_estimate() -> None:
                 raise AssertionError(f"{case_id}: {err}") from None
 
 
+@pytest.mark.integration
 def test_chat_suite_scores_at_least_95_percent() -> None:
     from eval.runner import run_suites
 

@@ -213,6 +213,7 @@ def test_a_lone_surrogate_in_a_chat_message_is_422_naming_message(client, fake_a
     assert response.json()["field"] == "message" and "surrogate" in response.json()["detail"]
 
 
+@pytest.mark.integration
 def test_a_lone_surrogate_in_a_question_is_one_line_from_the_cli(tmp_path):
     # an undecodable byte in argv arrives as a lone surrogate (surrogateescape)
     proc = subprocess.run(
@@ -348,6 +349,7 @@ def test_trusted_proxies_setting_is_checked(monkeypatch):
 
 
 @pytest.mark.parametrize(("trusted", "limited"), [("", True), ("127.0.0.1", False)])
+@pytest.mark.integration
 def test_a_real_server_keeps_clients_in_their_buckets(tmp_path, trusted, limited):
     """`subsidy serve` behind nothing: X-Forwarded-For from 127.0.0.1 picks no bucket (uvicorn
     would believe it by default); with 127.0.0.1 named as a proxy, each forwarded client has its own."""

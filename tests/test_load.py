@@ -27,6 +27,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+# Real servers (subprocesses), PostgreSQL, and load: ~90 s.
+pytestmark = pytest.mark.integration
+
 ROOT = Path(__file__).resolve().parents[1]
 HAS_ASSISTANT = importlib.util.find_spec("assistant.dialogue") is not None
 needs_assistant = pytest.mark.skipif(

@@ -14,6 +14,9 @@ from eval.retrieval_suite import first_match, run_retrieval_suite
 from knowledge.corpus import load_documents, searchable_articles
 from tests.test_search import build_session_index
 
+# Builds the full index and runs the retrieval gold suite.
+pytestmark = pytest.mark.integration
+
 CASES_PATHS = sorted((Path(__file__).resolve().parents[1] / "eval" / "cases").glob("retrieval*.jsonl"))
 MONEY_DOCUMENTS = {
     "beijing-subsidy-measures",

@@ -83,6 +83,7 @@ def test_eval_bad_input_is_one_line(args, needle):
     assert proc.returncode != 0 and needle in proc.stderr and "Traceback" not in proc.stderr
 
 
+@pytest.mark.integration
 def test_eval_all_suites_pass_through_the_command_line():
     proc = run_cli("eval", "--suite", "all", "--json")
     assert proc.returncode == 0, proc.stderr[-800:]

@@ -13,6 +13,9 @@ from subsidy.shared_rate_limit import DatabaseRateLimiter
 from tests.postgres_cluster import free_port
 from tests.test_api import install_fake_assistant, run_serve
 
+# PostgreSQL and real server processes.
+pytestmark = pytest.mark.integration
+
 
 def instance(**settings) -> TestClient:
     return TestClient(create_app(ServiceSettings(**settings)), raise_server_exceptions=False)
