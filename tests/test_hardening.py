@@ -27,6 +27,7 @@ from foundation.limits import (
     MAX_QUERY_TERMS,
     MAX_SHOWN_CHARS,
 )
+from tests.cli_in_process import run_cli
 from tests.test_api import TIANJIN, install_fake_search, make_client
 from tests.test_load import Server, free_port
 
@@ -49,17 +50,11 @@ def fake_assistant(monkeypatch, tmp_path):
 
 
 def cli(*args: str, stdin: str | bytes | None = None, tmp: Path | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
+    """`subsidy …` in process (tests/cli_in_process.py); stdout and stderr as bytes."""
+    env = {"NO_COLOR": "1", "COLUMNS": "200"}
     if tmp is not None:
         env["SUBSIDY_DATA_DIR"] = str(tmp)
-    return subprocess.run(
-        [sys.executable, "-m", "subsidy.cli", *args],
-        cwd=ROOT,
-        env=env,
-        input=stdin.encode() if isinstance(stdin, str) else stdin,
-        capture_output=True,
-        timeout=120,
-    )
+    return run_cli(args, stdin=stdin, env=env, text=False)
 
 
 def one_line_error(proc: subprocess.CompletedProcess, field: str) -> str:

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
+from tests.cli_in_process import run_cli as run_in_process
+
 
 def run_cli(*args):
-    return subprocess.run(
-        [sys.executable, "-m", "subsidy.cli", *args], capture_output=True, text=True, timeout=600
-    )
+    return run_in_process(args)
 
 
 def test_rules_coverage_accounts_for_every_amount():
