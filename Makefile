@@ -33,10 +33,11 @@ test: install-test lint
 	$(BIN)/python -m pytest
 
 ## make check: lint + the fast tier (no servers, subprocesses, PostgreSQL, real index or browser), < 1 min
-check: install-test lint
+check: install-test
 	@start=$$(date +%s); \
-	$(BIN)/python -m pytest -m "not integration and not browser"; status=$$?; \
-	echo "make check: fast tier took $$(( $$(date +%s) - start )) s"; exit $$status
+	$(MAKE) --no-print-directory lint && \
+	$(BIN)/python -m pytest -n auto -m "not integration and not browser"; status=$$?; \
+	echo "make check: $$(( $$(date +%s) - start )) s (lint + fast tier)"; exit $$status
 
 lint: install-test
 	$(BIN)/ruff check .
