@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakes import FakeAssistant, install_fake_assistant, install_fake_search
 from tests.postgres_cluster import Cluster, start_cluster
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,6 +49,19 @@ def postgres_cluster() -> Iterator[Cluster]:
 def postgres_url(postgres_cluster: Cluster) -> str:
     """A new empty database on that server, for this test alone."""
     return postgres_cluster.create_database()
+
+
+@pytest.fixture
+def fake_assistant(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeAssistant:
+    """The deterministic stand-in chat assistant (tests/fakes.py), sessions in tmp_path."""
+    monkeypatch.setenv("SUBSIDY_DATA_DIR", str(tmp_path))
+    return install_fake_assistant(monkeypatch)
+
+
+@pytest.fixture
+def fake_search(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int, str | None, bool]]:
+    """The two-hit stand-in search (tests/fakes.py); its calls."""
+    return install_fake_search(monkeypatch)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])

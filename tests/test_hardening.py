@@ -28,7 +28,8 @@ from foundation.limits import (
     MAX_SHOWN_CHARS,
 )
 from tests.cli_in_process import run_cli
-from tests.test_api import TIANJIN, install_fake_search, make_client
+from tests.fakes import install_fake_search
+from tests.test_api import TIANJIN, make_client
 from tests.test_load import Server, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,14 +40,6 @@ JSON_HEADERS = {"content-type": "application/json"}
 @pytest.fixture
 def client():
     return make_client()
-
-
-@pytest.fixture
-def fake_assistant(monkeypatch, tmp_path):
-    from tests.test_api import install_fake_assistant
-
-    monkeypatch.setenv("SUBSIDY_DATA_DIR", str(tmp_path))
-    return install_fake_assistant(monkeypatch)
 
 
 def cli(*args: str, stdin: str | bytes | None = None, tmp: Path | None = None) -> subprocess.CompletedProcess:
@@ -429,15 +422,10 @@ def test_the_schema_states_the_limits_the_service_enforces(client):
     assert request["properties"]["achievements"]["maxItems"] == MAX_ITEMS_PER_CALL
 
 
-def test_one_query_length_limit(client, fake_search_module):
+def test_one_query_length_limit(client, fake_search):
     assert client.get("/api/search", params={"q": "标" * MAX_QUERY_CHARS}).status_code == 200
     response = client.get("/api/search", params={"q": "标" * (MAX_QUERY_CHARS + 1)})
     assert response.status_code == 422 and f"limit {MAX_QUERY_CHARS}" in response.json()["detail"]
-
-
-@pytest.fixture
-def fake_search_module(monkeypatch):
-    return install_fake_search(monkeypatch)
 
 
 @pytest.mark.parametrize("as_of", ["2022-W22-3", "20220601", " 2022-06-01", ""])
@@ -461,7 +449,7 @@ def test_chat_refuses_unknown_fields_as_estimate_does(client, fake_assistant):
 
 
 @pytest.mark.parametrize(("params", "field"), [({"q": "领跑者", "city": ""}, "city"), ({"q": " \t"}, "q")])
-def test_blank_and_non_city_strings_are_refused(client, fake_search_module, params, field):
+def test_blank_and_non_city_strings_are_refused(client, fake_search, params, field):
     response = client.get("/api/search", params=params)
     assert response.status_code == 422 and response.json()["field"] == field
 
