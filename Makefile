@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test lint install install-test clean
+.PHONY: run test check lint install install-test clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,13 @@ run: install
 ## make test: install the test dependencies, lint, and run the whole test suite
 test: install-test lint
 	$(BIN)/python -m pytest
+
+## make check: lint + the fast tier (no servers, subprocesses, PostgreSQL, real index or browser), < 1 min
+check: install-test
+	@start=$$(date +%s); \
+	$(MAKE) --no-print-directory lint && \
+	$(BIN)/python -m pytest -n auto -m "not integration and not browser"; status=$$?; \
+	echo "make check: $$(( $$(date +%s) - start )) s (lint + fast tier)"; exit $$status
 
 lint: install-test
 	$(BIN)/ruff check .

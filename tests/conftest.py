@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakes import FakeAssistant, install_fake_assistant, install_fake_search
 from tests.postgres_cluster import Cluster, start_cluster
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,7 +51,20 @@ def postgres_url(postgres_cluster: Cluster) -> str:
     return postgres_cluster.create_database()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture
+def fake_assistant(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeAssistant:
+    """The deterministic stand-in chat assistant (tests/fakes.py), sessions in tmp_path."""
+    monkeypatch.setenv("SUBSIDY_DATA_DIR", str(tmp_path))
+    return install_fake_assistant(monkeypatch)
+
+
+@pytest.fixture
+def fake_search(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int, str | None, bool]]:
+    """The two-hit stand-in search (tests/fakes.py); its calls."""
+    return install_fake_search(monkeypatch)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
 def session_store(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> Iterator[str]:

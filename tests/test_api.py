@@ -1,6 +1,6 @@
 """The HTTP API (CONTRACT.md) in process: shapes, 422s naming the field, limits, key, CORS, headers.
 
-The chat assistant is replaced by `FakeAssistant` (deterministic, remembers its sessions) so
+The chat assistant is replaced by `FakeAssistant` (tests/fakes.py: deterministic, remembers its sessions) so
 these tests pin the service's behaviour, not the assistant's; tests/test_load.py and
 tests/test_browser.py drive the real one.
 """
@@ -11,102 +11,21 @@ import json
 import os
 import subprocess
 import sys
-import types
-import uuid
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from pydantic import BaseModel, Field
 
 from calculators.engine import estimate
-from calculators.models import Citation, Estimate
 from subsidy.security import RateLimiter, ServiceSettings, parse_rate
 from subsidy.service import create_app
+from tests.fakes import install_fake_assistant, install_search
 
 TIANJIN = {
     "city": "天津",
     "as_of": "2022-06-01",
     "achievements": [{"type": "standard", "level": "national", "role": "lead", "action": "draft"}],
 }
-
-
-# ---------------------------------------------------------------- a stand-in assistant
-class FakeAnswer(BaseModel):
-    answer: str
-    citations: list[Citation] = Field(default_factory=list)
-    estimate: Estimate | None = None
-    follow_up: str | None = None
-    session_id: str
-
-
-class FakeAssistant:
-    """chat_turn(message, session_id, as_of): remembers the city per session, answers from the engine.
-
-    "在<city>" sets the session's city; "<script>…" is echoed back; any message with 国家标准 asks
-    the engine for a lead/draft national standard in the session's city. Like the real one, it
-    records each turn in assistant.sessions (the chat page reads the conversation from there).
-    """
-
-    CITIES = {"天津": "tianjin", "郑州": "zhengzhou", "威海": "weihai"}
-
-    def __init__(self) -> None:
-        self.sessions: dict[str, dict[str, Any]] = {}
-
-    def chat_turn(self, message: str, session_id: str | None = None, as_of: str | None = None) -> FakeAnswer:
-        from assistant import sessions
-        from assistant.models import SessionState
-
-        answer = self.answer(message, session_id or uuid.uuid4().hex, as_of)
-        sessions.save_turn(
-            answer.session_id,
-            SessionState(),
-            message,
-            answer.answer,
-            answer.follow_up,
-            citations=answer.citations,
-            estimate=answer.estimate,
-        )
-        return answer
-
-    def answer(self, message: str, session_id: str, as_of: str | None) -> FakeAnswer:
-        state = self.sessions.setdefault(session_id, {"city": None, "turns": 0})
-        state["turns"] += 1
-        for word, city in self.CITIES.items():
-            if word in message:
-                state["city"] = city
-        if "国家标准" not in message:
-            return FakeAnswer(answer=f"第 {state['turns']} 轮：{message}", session_id=session_id)
-        if state["city"] is None:
-            return FakeAnswer(
-                answer="请问贵公司在哪个城市？", follow_up="请问贵公司在哪个城市？", session_id=session_id
-            )
-        est = estimate({**TIANJIN, "city": state["city"], "as_of": as_of or "2022-06-01"})
-        item = est.items[0]
-        return FakeAnswer(
-            answer=f"第 {state['turns']} 轮：可获 {item.amount_yuan // 10000} 万元。",
-            citations=[item.citation] if item.citation else [],
-            estimate=est,
-            session_id=session_id,
-        )
-
-
-def install_fake_assistant(monkeypatch: pytest.MonkeyPatch | None = None) -> FakeAssistant:
-    """Put FakeAssistant where the service imports `assistant.turn` from."""
-    fake = FakeAssistant()
-    module = types.ModuleType("assistant.turn")
-    module.chat_turn = fake.chat_turn  # type: ignore[attr-defined]
-    if monkeypatch is None:
-        sys.modules["assistant.turn"] = module
-    else:
-        monkeypatch.setitem(sys.modules, "assistant.turn", module)
-    return fake
-
-
-@pytest.fixture
-def fake_assistant(monkeypatch: pytest.MonkeyPatch, tmp_path) -> FakeAssistant:
-    monkeypatch.setenv("SUBSIDY_DATA_DIR", str(tmp_path))
-    return install_fake_assistant(monkeypatch)
 
 
 def make_client(**settings: Any) -> TestClient:
@@ -442,43 +361,6 @@ def test_policy_detail_lists_articles(client):
     assert client.get("/api/policies/no-such-doc").status_code == 404
 
 
-def install_fake_search(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int, str | None, bool]]:
-    """Put a two-hit stand-in where the service imports `knowledge.search`; returns its calls."""
-
-    class FakeHit(BaseModel):
-        document: str
-        article: str
-        city: str | None
-        text: str
-        score: float
-
-    calls = []
-
-    def search(
-        query: str, k: int = 5, city: str | None = None, include_national: bool = False
-    ) -> list[FakeHit]:
-        calls.append((query, k, city, include_national))
-        return [
-            FakeHit(
-                document="天津市标准化资助项目与资金管理办法（试行）",
-                article="第七条",
-                city="tianjin",
-                text="…",
-                score=0.9,
-            )
-        ] * min(k, 2)
-
-    module = types.ModuleType("knowledge.search")
-    module.search = search  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "knowledge.search", module)
-    return calls
-
-
-@pytest.fixture
-def fake_search(monkeypatch):
-    return install_fake_search(monkeypatch)
-
-
 def test_search_passes_query_k_and_city(client, fake_search):
     response = client.get("/api/search", params={"q": "领跑者 奖励", "k": 3, "city": "天津"})
     assert response.status_code == 200
@@ -498,6 +380,7 @@ def test_search_errors_name_the_field(client, fake_search, params, field):
     assert response.json()["field"] == field
 
 
+@pytest.mark.integration
 def test_real_search_through_the_api(client, tmp_path, monkeypatch):
     from knowledge.search import reset_searcher
     from tests.test_load import shared_index_data_dir
@@ -524,6 +407,7 @@ def run_serve(port: int, **env: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.integration
 def test_serve_with_a_bad_setting_is_one_line(tmp_path):
     result = run_serve(1, SUBSIDY_CHAT_RATE="lots", SUBSIDY_DATA_DIR=str(tmp_path))
     assert result.returncode == 2
@@ -661,15 +545,14 @@ def test_search_with_an_unusable_data_dir_is_503(client, unusable_data_dir, monk
     def search(*_: Any, **__: Any) -> list[Any]:  # a setting, not the client's input (issue 18.7)
         raise ConfigError("SUBSIDY_DATA_DIR", f"{unusable_data_dir} is not a directory")
 
-    module = types.ModuleType("knowledge.search")
-    module.search = search  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "knowledge.search", module)
+    install_search(monkeypatch, search)
     response = client.get("/api/search", params={"q": "领跑者"})
     assert response.status_code == 503
     assert response.json()["field"] is None
     assert "SUBSIDY_DATA_DIR" in response.json()["detail"]
 
 
+@pytest.mark.integration
 def test_serve_refuses_an_unusable_data_dir_in_one_line(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
@@ -729,9 +612,7 @@ def test_search_length_error_names_the_parameter_q(client, monkeypatch):
         clean_query(query)
         return []
 
-    module = types.ModuleType("knowledge.search")
-    module.search = search  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "knowledge.search", module)
+    install_search(monkeypatch, search)
     response = client.get("/api/search", params={"q": "x" * (MAX_QUERY_CHARS + 1)})
     assert response.status_code == 422
     assert response.json()["field"] == "q"

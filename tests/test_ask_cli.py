@@ -1,4 +1,5 @@
-"""`subsidy ask` and `subsidy chat` through the real console entry point."""
+"""`subsidy ask` and `subsidy chat` through the console entry point's `main()`, in process
+(tests/cli_in_process.py); a session continued across processes starts real ones."""
 
 from __future__ import annotations
 
@@ -10,11 +11,23 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli_in_process import WITHOUT_LLM, run_cli
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
 def run(tmp_path: Path):
+    env = {"SUBSIDY_DATA_DIR": str(tmp_path), "COLUMNS": "200", "NO_COLOR": "1", **WITHOUT_LLM}
+
+    def call(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        return run_cli(args, stdin=stdin, env=env)
+
+    return call
+
+
+@pytest.fixture
+def run_in_a_process(tmp_path: Path):
     env = {**os.environ, "SUBSIDY_DATA_DIR": str(tmp_path), "COLUMNS": "200", "NO_COLOR": "1"}
     for name in ("SUBSIDY_LLM_BASE_URL", "SUBSIDY_LLM_MODEL", "SUBSIDY_LLM_API_KEY"):
         env.pop(name, None)
@@ -59,7 +72,9 @@ def test_ask_prints_text_for_people(run) -> None:
     assert "session:" in proc.stderr
 
 
-def test_ask_continues_a_session_across_processes(run) -> None:
+@pytest.mark.integration
+def test_ask_continues_a_session_across_processes(run_in_a_process) -> None:
+    run = run_in_a_process
     first = json.loads(run("ask", "我们主导制定了一项国家标准，能拿多少？", "--json").stdout)
     assert first["follow_up"] and first["estimate"] is None
     second = json.loads(

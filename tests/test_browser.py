@@ -11,11 +11,16 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
+
 from calculators.engine import estimate
 from knowledge import corpus
 from knowledge.regions import money_regions
 from tests import browser_support as support
 from tests.browser_support import OUT, choose_row, shot
+
+# Drives headless Chromium (playwright) against a real server.
+pytestmark = pytest.mark.browser
 
 server, browser, page = support.server, support.browser, support.page  # the shared fixtures
 

@@ -16,6 +16,9 @@ from knowledge.regions import money_regions
 from tests import browser_support as support
 from tests.browser_support import DESKTOP, PHONE, ask, choose_row, no_sideways_scroll, open_page, shot
 
+# Drives headless Chromium (playwright) against a real server.
+pytestmark = pytest.mark.browser
+
 server, browser, page, phone = support.server, support.browser, support.page, support.phone
 
 TIANJIN_STANDARD = "我们公司在天津，主导制定了一项国家标准，能拿多少钱？"

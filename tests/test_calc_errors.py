@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
 from calculators.engine import estimate
 from foundation.errors import UserInputError
+from tests.cli_in_process import run_cli as run_in_process
 
 GOOD = {"type": "standard", "level": "national", "role": "lead", "action": "draft"}
 
@@ -89,9 +88,7 @@ def test_bad_request_names_the_field(request_, field, hint):
 
 
 def run_cli(*args, stdin=None):
-    return subprocess.run(
-        [sys.executable, "-m", "subsidy.cli", *args], input=stdin, capture_output=True, text=True, timeout=60
-    )
+    return run_in_process(args, stdin=stdin)
 
 
 def test_cli_estimate_single_and_portfolio():

@@ -17,6 +17,9 @@ from knowledge.corpus import load_articles
 from knowledge.search import Searcher
 from knowledge.settings import load_settings
 
+# Starts a Chroma server process.
+pytestmark = pytest.mark.integration
+
 CHROMA = Path(sys.executable).with_name("chroma")
 
 

@@ -18,6 +18,7 @@ import pytest
 
 from assistant import sessions
 from foundation.errors import UserInputError
+from tests.cli_in_process import WITHOUT_LLM, run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 TIANJIN = {
@@ -29,6 +30,20 @@ TIANJIN = {
 
 @pytest.fixture
 def run(tmp_path: Path):
+    """`subsidy …` in process (tests/cli_in_process.py): output and exit code, as bytes."""
+    base = {"SUBSIDY_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "400", "NO_COLOR": "1", **WITHOUT_LLM}
+
+    def call(
+        *args: str, stdin: str | bytes | None = None, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess:
+        return run_cli(args, stdin=stdin, env={**base, **(env or {})}, text=False)
+
+    return call
+
+
+@pytest.fixture
+def run_in_a_process(tmp_path: Path):
+    """`subsidy …` as its own process, for the commands that would start a server."""
     base = {**os.environ, "SUBSIDY_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "400", "NO_COLOR": "1"}
     for name in ("SUBSIDY_LLM_BASE_URL", "SUBSIDY_LLM_MODEL", "SUBSIDY_LLM_API_KEY"):
         base.pop(name, None)
@@ -210,7 +225,9 @@ def test_estimate_of_a_directory_or_non_utf8(run, tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------- 7. serve on a port in use
-def test_serve_on_a_port_in_use_is_one_line_before_announcing(run) -> None:
+@pytest.mark.integration
+def test_serve_on_a_port_in_use_is_one_line_before_announcing(run_in_a_process) -> None:
+    run = run_in_a_process
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
@@ -220,7 +237,9 @@ def test_serve_on_a_port_in_use_is_one_line_before_announcing(run) -> None:
     assert b"serving on" not in proc.stdout
 
 
-def test_serve_on_an_unknown_host(run) -> None:
+@pytest.mark.integration
+def test_serve_on_an_unknown_host(run_in_a_process) -> None:
+    run = run_in_a_process
     proc = run("serve", "--host", "no-such-host.invalid", "--port", str(free_port()), timeout=60)
     one_line_error(proc, "--host: cannot listen on no-such-host.invalid:")
     assert b"serving on" not in proc.stdout

@@ -12,12 +12,14 @@ from types import SimpleNamespace
 
 import pytest
 
+import knowledge.search
 from assistant import sessions, store
 from assistant.turn import chat_turn
 from foundation.errors import BadDateError, UserInputError
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "eval" / "cases"
+REAL_SEARCH = knowledge.search.search  # before `isolated` puts its canned one in place
 MONEY = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*(万元|万|元)")
 
 
@@ -39,8 +41,6 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
                 document_id="tianjin-subsidy-measures",
             )
         ][:k]
-
-    import knowledge.search
 
     monkeypatch.setattr(knowledge.search, "search", fake_search)
     return tmp_path
@@ -292,6 +292,7 @@ def test_conditions_without_a_city_ask_for_the_city_without_a_passage_dump() -> 
 
 
 # ---------------------------------------------------------------- sessions
+@pytest.mark.integration
 def test_sessions_survive_a_restart(isolated: Path) -> None:
     first = ask("我们主导制定了一项国家标准，能拿多少？")
     code = (
@@ -312,6 +313,7 @@ def test_sessions_survive_a_restart(isolated: Path) -> None:
     ]
 
 
+@pytest.mark.integration
 def test_several_worker_processes_share_the_store(isolated: Path) -> None:
     # each worker continues the conversation the server issued it (issue 14: no client-chosen ids)
     code = (
@@ -476,6 +478,7 @@ def _eval_conversations() -> list[tuple[str, list[str], str | None]]:
     return out
 
 
+@pytest.mark.integration
 def test_no_answer_states_an_amount_outside_its_estimate() -> None:
     """Every amount written in any answer of the eval conversations is an amount of its Estimate."""
     conversations = _eval_conversations()
@@ -491,11 +494,21 @@ def test_no_answer_states_an_amount_outside_its_estimate() -> None:
                 raise AssertionError(f"{case_id}: {err}") from None
 
 
-def test_chat_suite_scores_at_least_95_percent() -> None:
+@pytest.mark.integration
+def test_chat_suite_fails_only_the_known_cases(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the real retriever on the session's index: the known failures are the product's, and
+    the canned retriever of `isolated` would change some answers."""
+    from eval.cases import load_cases
     from eval.runner import run_suites
+    from tests.gold_gate import unexpected_outcomes
+    from tests.test_load import shared_index_data_dir
 
+    shared_index_data_dir(isolated)
+    monkeypatch.setattr(knowledge.search, "search", REAL_SEARCH)
     report = run_suites("chat")
-    assert report["suites"]["chat"]["accuracy"] >= 0.95, report["failures"][:5]
+    ran = {case.id for case in load_cases(suite="chat")}
+    assert report["suites"]["chat"]["total"] == len(ran)
+    assert unexpected_outcomes("chat", report["failures"], ran) == []
 
 
 # ---------------------------------------------------------------- facts the city's clause does not depend on

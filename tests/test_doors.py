@@ -28,6 +28,9 @@ from mcp.client.streamable_http import streamable_http_client
 
 from tests.test_load import ROOT, Server, free_port, shared_index_data_dir
 
+# A real server, its MCP and OpenAI doors, and subprocess clients.
+pytestmark = pytest.mark.integration
+
 KEY = "door-key-7f3a"
 AS_OF = "2022-06-01"
 QUESTION = "天津主导制定国家标准能拿多少？"

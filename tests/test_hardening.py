@@ -27,7 +27,9 @@ from foundation.limits import (
     MAX_QUERY_TERMS,
     MAX_SHOWN_CHARS,
 )
-from tests.test_api import TIANJIN, install_fake_search, make_client
+from tests.cli_in_process import run_cli
+from tests.fakes import install_fake_search
+from tests.test_api import TIANJIN, make_client
 from tests.test_load import Server, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,26 +42,12 @@ def client():
     return make_client()
 
 
-@pytest.fixture
-def fake_assistant(monkeypatch, tmp_path):
-    from tests.test_api import install_fake_assistant
-
-    monkeypatch.setenv("SUBSIDY_DATA_DIR", str(tmp_path))
-    return install_fake_assistant(monkeypatch)
-
-
 def cli(*args: str, stdin: str | bytes | None = None, tmp: Path | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
+    """`subsidy …` in process (tests/cli_in_process.py); stdout and stderr as bytes."""
+    env = {"NO_COLOR": "1", "COLUMNS": "200"}
     if tmp is not None:
         env["SUBSIDY_DATA_DIR"] = str(tmp)
-    return subprocess.run(
-        [sys.executable, "-m", "subsidy.cli", *args],
-        cwd=ROOT,
-        env=env,
-        input=stdin.encode() if isinstance(stdin, str) else stdin,
-        capture_output=True,
-        timeout=120,
-    )
+    return run_cli(args, stdin=stdin, env=env, text=False)
 
 
 def one_line_error(proc: subprocess.CompletedProcess, field: str) -> str:
@@ -213,6 +201,7 @@ def test_a_lone_surrogate_in_a_chat_message_is_422_naming_message(client, fake_a
     assert response.json()["field"] == "message" and "surrogate" in response.json()["detail"]
 
 
+@pytest.mark.integration
 def test_a_lone_surrogate_in_a_question_is_one_line_from_the_cli(tmp_path):
     # an undecodable byte in argv arrives as a lone surrogate (surrogateescape)
     proc = subprocess.run(
@@ -348,6 +337,7 @@ def test_trusted_proxies_setting_is_checked(monkeypatch):
 
 
 @pytest.mark.parametrize(("trusted", "limited"), [("", True), ("127.0.0.1", False)])
+@pytest.mark.integration
 def test_a_real_server_keeps_clients_in_their_buckets(tmp_path, trusted, limited):
     """`subsidy serve` behind nothing: X-Forwarded-For from 127.0.0.1 picks no bucket (uvicorn
     would believe it by default); with 127.0.0.1 named as a proxy, each forwarded client has its own."""
@@ -432,15 +422,10 @@ def test_the_schema_states_the_limits_the_service_enforces(client):
     assert request["properties"]["achievements"]["maxItems"] == MAX_ITEMS_PER_CALL
 
 
-def test_one_query_length_limit(client, fake_search_module):
+def test_one_query_length_limit(client, fake_search):
     assert client.get("/api/search", params={"q": "标" * MAX_QUERY_CHARS}).status_code == 200
     response = client.get("/api/search", params={"q": "标" * (MAX_QUERY_CHARS + 1)})
     assert response.status_code == 422 and f"limit {MAX_QUERY_CHARS}" in response.json()["detail"]
-
-
-@pytest.fixture
-def fake_search_module(monkeypatch):
-    return install_fake_search(monkeypatch)
 
 
 @pytest.mark.parametrize("as_of", ["2022-W22-3", "20220601", " 2022-06-01", ""])
@@ -464,7 +449,7 @@ def test_chat_refuses_unknown_fields_as_estimate_does(client, fake_assistant):
 
 
 @pytest.mark.parametrize(("params", "field"), [({"q": "领跑者", "city": ""}, "city"), ({"q": " \t"}, "q")])
-def test_blank_and_non_city_strings_are_refused(client, fake_search_module, params, field):
+def test_blank_and_non_city_strings_are_refused(client, fake_search, params, field):
     response = client.get("/api/search", params=params)
     assert response.status_code == 422 and response.json()["field"] == field
 

@@ -250,6 +250,7 @@ def test_unreadable_scanned_and_structureless_documents_are_one_line_errors(
         assert message in err and err.count("\n") == 1, err
 
 
+@pytest.mark.integration
 def test_search_finds_the_new_articles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Ingesting embeds the new document's articles only; search then finds them (by region too)."""
     from knowledge.ingest.add_document import ingest_file

@@ -244,6 +244,7 @@ def configure(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Stub], None
     llm._client.cache_clear()
 
 
+@pytest.mark.integration
 def test_stub_extracts_a_fact_and_phrases_faithfully(configure: Callable[[Stub], None]) -> None:
     facts = {
         "city": None,
@@ -261,6 +262,7 @@ def test_stub_extracts_a_fact_and_phrases_faithfully(configure: Callable[[Stub],
     assert "计算结果" in phrasing["messages"][-1]["content"]
 
 
+@pytest.mark.integration
 def test_stub_that_invents_a_number_is_overruled(
     configure: Callable[[Stub], None], caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -276,6 +278,7 @@ def test_stub_that_invents_a_number_is_overruled(
     assert history[-1]["event"]["guardrail"]
 
 
+@pytest.mark.integration
 def test_stub_naming_an_uncited_article_is_overruled(configure: Callable[[Stub], None]) -> None:
     with Stub({"achievements": []}, lambda p: draft_of(p).replace("第七条", "第十二条")) as stub:
         configure(stub)
@@ -298,6 +301,7 @@ def test_off_by_default() -> None:
     assert llm.settings() is None and llm.chat_model() is None
 
 
+@pytest.mark.integration
 def test_stub_agent_calls_a_tool_over_the_openai_protocol(configure: Callable[[Stub], None]) -> None:
     zhengzhou = {**TIANJIN, "city": "郑州"}
     calls = [{"name": "estimate", "arguments": zhengzhou}]

@@ -27,6 +27,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+# Real servers (subprocesses), PostgreSQL, and load: ~90 s.
+pytestmark = pytest.mark.integration
+
 ROOT = Path(__file__).resolve().parents[1]
 HAS_ASSISTANT = importlib.util.find_spec("assistant.dialogue") is not None
 needs_assistant = pytest.mark.skipif(
@@ -87,7 +90,7 @@ def shared_index_data_dir(path: Path) -> Path:
 
 LAUNCH_WITH_FAKE_ASSISTANT = """
 import sys
-from tests.test_api import install_fake_assistant
+from tests.fakes import install_fake_assistant
 install_fake_assistant()
 from subsidy.service import serve
 serve("127.0.0.1", int(sys.argv[1]), 1)

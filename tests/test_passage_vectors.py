@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 import numpy as np
+import pytest
 
 from knowledge.embeddings import get_embedder
 from knowledge.passage_vectors import cached_vectors
@@ -26,6 +27,7 @@ def test_shipped_vectors_cover_every_article_of_the_corpus():
     )
 
 
+@pytest.mark.integration
 def test_shipped_vectors_equal_freshly_computed_ones():
     entries, model_id = _entries_and_model()
     shipped = cached_vectors(model_id)
@@ -41,6 +43,7 @@ def test_another_model_gets_no_shipped_vectors():
     assert cached_vectors("st-some-other-model-1234") == {}
 
 
+@pytest.mark.integration
 def test_a_fresh_index_takes_its_vectors_from_the_shipped_file(tmp_path, monkeypatch):
     from knowledge.search import build_index
 

@@ -1,16 +1,15 @@
-"""`subsidy policies` end to end, through the real console entry point."""
+"""`subsidy policies` end to end, through the console entry point's `main()` in process."""
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from knowledge import corpus
+from tests.cli_in_process import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,15 +27,7 @@ STATUSES = {"in_force", "expired", "not_yet_in_force"}
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COLUMNS": "250", "NO_COLOR": "1"}
-    return subprocess.run(
-        [sys.executable, "-m", "subsidy.cli", "policies", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_cli(["policies", *args], env={"COLUMNS": "250", "NO_COLOR": "1"})
 
 
 def policies(*args: str) -> list[dict]:

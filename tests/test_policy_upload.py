@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakes import install_fake_assistant
 from tests.ingest_documents import make, make_scanned_pdf
-from tests.test_api import install_fake_assistant, make_client
+from tests.test_api import make_client
 
 
 @pytest.fixture

@@ -12,7 +12,11 @@ import pytest
 from eval.cases import load_cases
 from eval.retrieval_suite import first_match, run_retrieval_suite
 from knowledge.corpus import load_documents, searchable_articles
+from tests.gold_gate import unexpected_outcomes
 from tests.test_search import build_session_index
+
+# Builds the full index and runs the retrieval gold suite.
+pytestmark = pytest.mark.integration
 
 CASES_PATHS = sorted((Path(__file__).resolve().parents[1] / "eval" / "cases").glob("retrieval*.jsonl"))
 MONEY_DOCUMENTS = {
@@ -91,13 +95,13 @@ def test_first_match_rank() -> None:
     assert first_match(case, hits[:1]) is None
 
 
-def test_hybrid_meets_the_bar_and_beats_each_method(
+def test_hybrid_fails_only_the_known_cases_and_beats_each_method(
     cases: list[dict], tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     build_session_index(tmp_path_factory)
     result = run_retrieval_suite(cases)
     hybrid, bm25, dense = result["hybrid"], result["bm25"], result["dense"]
-    assert hybrid["recall_at_5"] >= 0.95, result["failures"]
+    assert unexpected_outcomes("retrieval", result["failures"], {c["id"] for c in cases}) == []
     assert hybrid["recall_at_5"] >= max(bm25["recall_at_5"], dense["recall_at_5"])
     assert hybrid["mrr"] > max(bm25["mrr"], dense["mrr"])
     assert len(result["failures"]) == round((1 - hybrid["recall_at_5"]) * len(cases))

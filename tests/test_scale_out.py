@@ -25,6 +25,9 @@ from tests.test_load import (
     shared_index_data_dir,
 )
 
+# Two real server instances behind a balancer, PostgreSQL.
+pytestmark = pytest.mark.integration
+
 CONVERSATIONS = 30
 TURNS_BEFORE_THE_KILL = 4
 TURNS_DURING_THE_KILL = 2  # the kill comes once half of these have been answered

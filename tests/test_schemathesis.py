@@ -19,6 +19,9 @@ import pytest
 
 from tests.test_load import ROOT, Server, free_port, shared_index_data_dir
 
+# A real server under schemathesis: ~35 s.
+pytestmark = pytest.mark.integration
+
 MAX_EXAMPLES = 20
 
 

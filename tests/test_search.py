@@ -24,6 +24,9 @@ from knowledge.search import MAX_K, Searcher, reset_searcher, search
 from knowledge.settings import RetrievalSettings
 from knowledge.vector_store import IndexUnavailableError, VectorStore
 
+# Builds the full index (the real embedding model) and runs the CLI on it.
+pytestmark = pytest.mark.integration
+
 ROOT = Path(__file__).resolve().parents[1]
 SUBSIDY = Path(sys.executable).with_name("subsidy")
 CONTRACT_FIELDS = {"document", "article", "city", "text", "score"}

@@ -58,6 +58,7 @@ def test_the_schema_is_created_at_the_current_version_and_opening_again_changes_
     assert versions == [version for version, _, _ in store.MIGRATIONS]
 
 
+@pytest.mark.integration
 def test_several_processes_start_on_an_empty_database_together(session_store: str) -> None:
     """Instances starting at once: one migrates, the others find it done (no duplicate steps)."""
     code = "from assistant import sessions; sessions.check_writable(); print('ok')"
@@ -123,6 +124,7 @@ for i in range(int(sys.argv[2])):
 """
 
 
+@pytest.mark.integration
 def test_concurrent_turns_on_one_conversation_are_serialised(session_store: str) -> None:
     """Threads here and two other processes run turns on one conversation at once: every turn's
     state change survives (none read a state another was about to replace), numbered 1..N."""
@@ -178,6 +180,7 @@ with sessions.turn_lock(sys.argv[1]):
 """
 
 
+@pytest.mark.integration
 def test_a_turn_killed_mid_way_lets_go_of_its_conversation(session_store: str) -> None:
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLD_AND_WAIT, "crash"],

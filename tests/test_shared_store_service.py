@@ -10,8 +10,12 @@ from assistant import store
 from subsidy.security import RateLimiter, ServiceSettings
 from subsidy.service import create_app
 from subsidy.shared_rate_limit import DatabaseRateLimiter
+from tests.fakes import install_fake_assistant
 from tests.postgres_cluster import free_port
-from tests.test_api import install_fake_assistant, run_serve
+from tests.test_api import run_serve
+
+# PostgreSQL and real server processes.
+pytestmark = pytest.mark.integration
 
 
 def instance(**settings) -> TestClient:

@@ -16,7 +16,8 @@ from calculators.engine import estimate
 from calculators.models import BASIS_ZH, STATUS_ZH
 from knowledge import corpus
 from knowledge.regions import money_regions
-from tests.test_api import install_fake_assistant, install_fake_search, make_client
+from tests.fakes import install_fake_assistant, install_fake_search
+from tests.test_api import make_client
 
 STANDARD = {"t0": "standard", "n0": "1", "f0.standard.level": "national", "f0.standard.role": "lead"}
 STANDARD |= {"f0.standard.action": "draft"}
@@ -636,8 +637,7 @@ def test_policies_page_order_and_labels(client):
 
 
 def test_policy_search_keeps_only_hits_that_share_a_word(client, monkeypatch):
-    import sys
-    import types
+    from tests.fakes import install_search
 
     class Hit(dict):
         def model_dump(self, mode: str = "json") -> dict:
@@ -648,9 +648,7 @@ def test_policy_search_keeps_only_hits_that_share_a_word(client, monkeypatch):
         base |= {"document_id": "tianjin-subsidy-measures", "article_id": "tianjin-subsidy-measures#9"}
         return [Hit(base, bm25_rank=1, dense_rank=3), Hit(base, bm25_rank=None, dense_rank=1)]
 
-    module = types.ModuleType("knowledge.search")
-    module.search = search  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "knowledge.search", module)
+    module = install_search(monkeypatch, search)
     html = client.get("/policies?q=x&as_of=2025-01-01").text
     assert html.count('<article class="hit">') == 1
     assert 'href="/policies/tianjin-subsidy-measures?as_of=2025-01-01#a' in html
