@@ -625,6 +625,8 @@ def _route(u: Understanding, state: SessionState) -> str | None:
     # 天津 / 是修订 / 那如果是修订呢: a short reply that only completes or changes the facts of the
     # conversation continues it; the examples' vote alone does not turn it into another question
     city = ext.city or state.city
+    if primary == "city_menu" and ext.achievements and "city_menu" not in u.cues and _pays_amounts(city):
+        primary = "amount"  # 佛山承担了一项省级试点项目: a stated achievement is priced, not a menu
     if primary == "amount" and city and not _pays_amounts(city) and "compare" not in u.intents:
         return "city_menu"  # 辽宁的领跑者有奖励吗: its texts set no amounts; say what they offer
     carries_on = (
@@ -730,7 +732,8 @@ def _answer(message: str, u: Understanding, route: str | None, state: SessionSta
     changed = merge(state, ext, message)
     as_of = _day(state.as_of) or today
     asks_amount = "amount" in u.cues
-    if route == "city_menu" and (not ext.achievements or not asks_amount or not _pays_amounts(state.city)):
+    lists = "city_menu" in u.cues and not asks_amount  # 有哪些奖励 / 有什么支持, not 多少
+    if route == "city_menu" and (not ext.achievements or lists or not _pays_amounts(state.city)):
         if not state.city:
             return follow_up_reply(state, [Slot(kind="city")], notices)
         named = [a.type for a in ext.achievements]

@@ -146,7 +146,16 @@ def lexicon() -> Lexicon:
         situations={k: tuple(normalise(w) for w in v) for k, v in raw["situations"].items()},
         words={
             key: tuple(normalise(w) for w in raw[key])
-            for key in ("whatif", "addition", "injection", "greeting", "thanks", "affirmative", "besides")
+            for key in (
+                "whatif",
+                "addition",
+                "injection",
+                "greeting",
+                "thanks",
+                "affirmative",
+                "besides",
+                "every_city",
+            )
         },
         negation=re.compile(
             rf"(?<![{not_after}])(?:{_alternation([normalise(w) for w in negation['words']])})"
