@@ -120,7 +120,14 @@ def understand(message: str, today: dt.date | None = None) -> Understanding:
     if several and (ext.achievements or ("amount" in cues and domain_words)):
         scores["compare"] += 1.0  # two cities and one achievement: priced side by side, not "which one?"
         scores["amount"] -= 0.5
-    if "compare" in cues and ext.city and not several and not _has(text, lex.words["every_city"]):
+        cues.insert(0, "compare")  # the facts say it as plainly as a word would
+    if (
+        "compare" in cues
+        and ext.city
+        and ext.achievements
+        and not several
+        and not _has(text, lex.words["every_city"])
+    ):
         cues.remove("compare")  # 佛山主导制定国家标准最多多少: 最多 asks that city's ceiling
         scores["compare"] -= CUE_WEIGHT + 0.5
     if "compare" in cues and not ext.achievements and not several:
