@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant import optional_facts
-from assistant.chinese_numerals import chinese_integer
 from assistant.lexicon import lexicon, normalise
 from assistant.models import AchievementFacts, Extraction, LooseField
+from foundation.chinese_numerals import chinese_integer
 from foundation.limits import MAX_CHAT_ACHIEVEMENTS, MAX_COUNT, MAX_MESSAGE_CHARS
 from foundation.text import CJK_TEXT
 

@@ -12,8 +12,8 @@ import re
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
-from assistant.chinese_numerals import chinese_integer
 from calculators.models import Citation, Estimate
+from foundation.chinese_numerals import chinese_integer
 
 _ARABIC = re.compile(r"\d[\d,，]*(?:\.\d+)?")
 _MONEY = re.compile(r"(\d[\d,，]*(?:\.\d+)?|[零〇一二两三四五六七八九十百千万]+)\s*(万元|万|千元|元)")

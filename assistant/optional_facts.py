@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from assistant.chinese_numerals import chinese_integer
 from assistant.models import AchievementFacts
 from calculators.achievement_types import achievement_types
+from foundation.chinese_numerals import chinese_integer
 
 _NUMBER = r"(\d{1,2}|[一二两三四五六七八九十]{1,3})"
 # 第二起草单位 / 起草单位里排第四 / 排名第二的起草单位 / 前言里排第一

@@ -29,6 +29,7 @@ from calculators.menu import CityMenu
 from calculators.models import ApplyInfo, Citation, Estimate
 from calculators.request import EstimateRequest, achievements_schema, user_error
 from foundation.errors import UserInputError
+from knowledge.hit import ContractHit
 from knowledge.policies import Policy
 
 MAX_HITS = 50
@@ -75,14 +76,9 @@ class SearchArgs(BaseModel):
     )
 
 
-class SearchHit(BaseModel):
-    """One retrieved article, verbatim, with the citation it gives."""
+class SearchHit(ContractHit):
+    """One retrieved article, verbatim, with the citation it gives (the contract's Hit and its document)."""
 
-    document: str = Field(description="title of the policy document")
-    article: str = Field(description="the article's label: 第七条 …")
-    city: str = Field(description="region id of the document, or 'national'")
-    text: str = Field(description="verbatim article text")
-    score: float = Field(description="relevance, 0..1")
     document_id: str
 
 

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from assistant.chinese_numerals import chinese_integer
 from assistant.extraction import chinese_number, extract, normalise, unread_counts
+from foundation.chinese_numerals import chinese_integer
 
 TODAY = dt.date(2023, 5, 1)
 

@@ -322,8 +322,8 @@ def test_stub_agent_calls_a_tool_over_the_openai_protocol(configure: Callable[[S
     [("一万二", 12_000), ("一百二", 120), ("一百零五", 105), ("三十", 30), ("八", 8), ("两千", 2_000)],
 )
 def test_the_guardrail_reads_spoken_amounts_as_the_extraction_does(spoken: str, yuan: int) -> None:
-    from assistant.chinese_numerals import chinese_integer
     from assistant.guardrail import money_yuan
+    from foundation.chinese_numerals import chinese_integer
 
     assert chinese_integer(spoken) == yuan
     assert [value for _, value in money_yuan(f"可获{spoken}元")] == [yuan]

@@ -12,23 +12,10 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from foundation.chinese_numerals import chinese_integer
 from foundation.text import squash
 from knowledge.parse_corpus import FULL_DATE, parse_cn_date
 
-CN_DIGITS = {
-    "零": 0,
-    "〇": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
 NUMBER = r"(\d+|[一二两三四五六七八九十]+)"
 STARTS = re.compile(r"(施行|实施|执行|生效)")
 SELF_REFERENCE = re.compile(r"本(办法|细则|规定|政策|措施|通知|意见|方案|规则)|施行日期|实施日期|有效期")
@@ -40,13 +27,13 @@ FOR_YEARS = re.compile(rf"有效期(?:为)?\s*{NUMBER}\s*年")
 
 
 def cn_number(text: str) -> int:
-    """'30' → 30, '三' → 3, '十' → 10, '十五' → 15, '二十' → 20."""
+    """'30' → 30, '三' → 3, '十' → 10, '十五' → 15, '二十' → 20 (the numerals the patterns above match)."""
     if text.isdigit():
         return int(text)
-    if "十" in text:
-        tens, _, ones = text.partition("十")
-        return (CN_DIGITS[tens] if tens else 1) * 10 + (CN_DIGITS[ones] if ones else 0)
-    return CN_DIGITS[text]
+    value = chinese_integer(text)
+    if value is None:
+        raise ValueError(f"not a number: {text!r}")
+    return value
 
 
 def add_years(day: dt.date, years: int) -> dt.date:
