@@ -19,6 +19,7 @@ import time
 from calculators.achievement_types import achievement_types
 from calculators.engine import estimate
 from calculators.rulebook import all_city_rules
+from foundation.limits import MAX_ITEMS_PER_CALL
 
 
 def random_request(rng: random.Random) -> dict:
@@ -62,11 +63,20 @@ def main() -> None:
         f"`subsidy estimate` one request: best {min(walls):.3f} s, median {sorted(walls)[2]:.3f} s wall (target ≤ 0.5 s)"
     )
 
+    portfolio, rows = [], 0  # as many requests as fit the per-call limit on achievement rows
+    for request in requests:
+        if rows + len(request["achievements"]) > MAX_ITEMS_PER_CALL:
+            break
+        portfolio.append(request)
+        rows += len(request["achievements"])
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as fh:
-        json.dump(requests[:1000], fh, ensure_ascii=False)
+        json.dump(portfolio, fh, ensure_ascii=False)
     t = time.perf_counter()
     subprocess.run([exe, "estimate", fh.name, "--json"], capture_output=True, text=True, check=True)
-    print(f"1,000-request portfolio file: {time.perf_counter() - t:.3f} s wall (target ≤ 2 s)")
+    print(
+        f"portfolio file of {len(portfolio):,} requests ({rows:,} achievement rows, the per-call limit): "
+        f"{time.perf_counter() - t:.3f} s wall (target ≤ 2 s)"
+    )
     os.unlink(fh.name)
     heavy = subprocess.run(
         [
