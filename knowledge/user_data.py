@@ -29,6 +29,7 @@ from typing import Any, Generic, ParamSpec, TypeVar
 from foundation import env
 
 VERSION_FILE = "user-data-version"
+DATA_DIR_SETTING = "SUBSIDY_DATA_DIR"
 RECHECK_SECONDS = 1.0
 
 P = ParamSpec("P")
@@ -46,6 +47,7 @@ class _Tracker:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.seen: tuple[str, str] | None = None
+        self.seen_setting: str | None = None  # SUBSIDY_DATA_DIR as it was at the last check
         self.checked_at = 0.0
         self.caches: list[Callable[[], None]] = []
 
@@ -58,13 +60,16 @@ class _Tracker:
         return str(folder), token
 
     def check(self) -> None:
+        # the hot path (every cached call): one clock read and one environment lookup; the data
+        # directory itself is worked out only when the setting changed or a second has passed
         now = time.monotonic()
-        seen = self.seen
-        if seen is not None and seen[0] == str(user_data_dir()) and now - self.checked_at < RECHECK_SECONDS:
+        setting = os.environ.get(DATA_DIR_SETTING)
+        if self.seen is not None and setting == self.seen_setting and now - self.checked_at < RECHECK_SECONDS:
             return
         version = self.current()
         with self.lock:
             self.checked_at = now
+            self.seen_setting = setting
             if version != self.seen:
                 self.seen = version
                 for clear in self.caches:
