@@ -30,20 +30,8 @@ def use_data_dir(folder: Path) -> None:
     os.environ["SUBSIDY_DATA_DIR"] = str(folder)  # the corpus, regions and rule caches follow it
 
 
-def money_lines(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    out = []
-    for rule in rules:
-        line = {"article": rule["article"], "when": rule["when"]}
-        if "derive" in rule:
-            line["derive_factor"] = rule["derive"]["factor"]
-        else:
-            line.update(amount_yuan=rule["amount_yuan"], basis=rule["basis"])
-        out.append(line)
-    return out
-
-
 def draft_scores() -> None:
-    from calculators.draft import draft_rule_file
+    from calculators.draft import draft_rule_file, money_lines
     from knowledge.ingest.add_document import ingest_file
 
     found = wanted = drafted = 0

@@ -351,3 +351,17 @@ def render_draft(raw: dict[str, Any]) -> str:
             head.append(f"#   validity: {doc.validity_quote}")
     body = yaml.safe_dump(raw, allow_unicode=True, sort_keys=False, width=200, default_flow_style=None)
     return "\n".join(head) + "\n" + body
+
+
+def money_lines(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What each money rule of a rule file (as YAML data) pays, for comparing a draft with a
+    curated file or an expected list: article, `when`, and the amount and basis (or the factor)."""
+    out = []
+    for rule in rules:
+        line = {"article": rule["article"], "when": rule["when"]}
+        if "derive" in rule:
+            line["derive_factor"] = rule["derive"]["factor"]
+        else:
+            line.update(amount_yuan=rule["amount_yuan"], basis=rule["basis"])
+        out.append(line)
+    return out

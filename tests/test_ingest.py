@@ -80,15 +80,9 @@ def test_every_article_is_verbatim_and_the_policies_list_shows_it(data_dir: Path
 
 
 def _money_lines(raw: dict[str, Any]) -> list[dict[str, Any]]:
-    out = []
-    for rule in raw["rules"]:
-        line = {"article": rule["article"], "when": rule["when"]}
-        if "derive" in rule:
-            line["derive_factor"] = rule["derive"]["factor"]
-        else:
-            line.update(amount_yuan=rule["amount_yuan"], basis=rule["basis"])
-        out.append(line)
-    return out
+    from calculators.draft import money_lines
+
+    return money_lines(raw["rules"])
 
 
 @pytest.mark.parametrize("name", NAMES)
