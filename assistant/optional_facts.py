@@ -22,7 +22,9 @@ _RANK = (
     re.compile(rf"起草单位(?:中|里|里面|当中|名单中)?(?:排|排名|排在|位列|位居|列)第?{_NUMBER}"),
     re.compile(rf"(?:排|排名|排在|位列|位居)(?:第){_NUMBER}(?:位|名)?的?(?:起草单位|起草人)"),
     re.compile(rf"(?:前言|文本)[^，。,；;]{{0,8}}(?:排|排名|排在|位列)第{_NUMBER}"),
+    re.compile(r"\b(first|second|third|fourth|fifth|\d{1,2})(?:st|nd|rd|th)? drafting unit"),
 )
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5}
 _MONEY = re.compile(r"(\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万]+)\s*(万元|万|元)")
 # 已获得省里资助20万元 / 市里已经奖励过10万 / 拿过区里5万元补助
 _PRIOR = re.compile(
@@ -67,7 +69,8 @@ def read(text: str) -> dict[str, Any]:
     for pattern in _RANK:
         m = pattern.search(text)
         if m:
-            rank = int(m.group(1)) if m.group(1).isdigit() else chinese_integer(m.group(1))
+            said = m.group(1)
+            rank = int(said) if said.isdigit() else _ORDINALS.get(said) or chinese_integer(said)
             if rank:
                 found["drafter_rank"] = rank
                 break

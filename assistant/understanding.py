@@ -85,7 +85,7 @@ def _situations(text: str) -> list[str]:
     return [name for name, words in lexicon().situations.items() if _has(text, words)]
 
 
-def _named_cities(ext: Extraction, text: str) -> list[str]:
+def _named_cities(text: str) -> list[str]:
     """The regions the message names by their own names (山东 alone names none of its cities)."""
     lex = lexicon()
     named = [
@@ -93,8 +93,7 @@ def _named_cities(ext: Extraction, text: str) -> list[str]:
         for m in lex.place_pattern.finditer(text)
         if m.group(0) in lex.places and not lex.place_aside_before.search(text[: m.start()])
     ]
-    named = list(dict.fromkeys(named))
-    return named if len(named) > 1 else ([ext.city] if ext.city else list(ext.city_candidates))
+    return list(dict.fromkeys(named))
 
 
 def understand(message: str, today: dt.date | None = None) -> Understanding:
@@ -107,8 +106,8 @@ def understand(message: str, today: dt.date | None = None) -> Understanding:
     scores = {name: (vote.share(name) if vote else 0.0) for name in intent_vote.INTENTS}
     for name in cues:
         scores[name] = scores.get(name, 0.0) + CUE_WEIGHT
-    cities = _named_cities(ext, text)
-    several = len(cities) > 1 and not _province_only(ext, cities)
+    cities = _named_cities(text)
+    several = len(cities) > 1  # named one by one (山东 alone names none of them: it is asked)
     asks_other = any(c in cues for c in ("definition", "eligibility", "status", "apply", "city_menu"))
     if ext.achievements and ("amount" in cues or not asks_other):
         scores["amount"] += 0.3
@@ -173,16 +172,6 @@ def understand(message: str, today: dt.date | None = None) -> Understanding:
         compare_all=compare_all,
         cities=cities if several else [],
         states_facts=stated,
-    )
-
-
-def _province_only(ext: Extraction, cities: list[str]) -> bool:
-    """山东 → its four cities: candidates of one place, not several places named."""
-    return (
-        bool(ext.city_candidates)
-        and set(cities) == set(ext.city_candidates)
-        and len(cities) > 2
-        and not ext.city
     )
 
 
