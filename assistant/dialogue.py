@@ -673,7 +673,8 @@ def respond(message: str, state: SessionState, request_day: dt.date | None) -> R
     else:
         reply = _answer(message, u, route, state, today)
     intents = list(dict.fromkeys([*reply.event.get("intents", []), *([route] if route else []), *u.intents]))
-    reply.event["intents"] = [i for i in intents if i]
+    # a turn answered in the domain (如果是两项呢 in a conversation) was not out of scope after all
+    reply.event["intents"] = [i for i in intents if i and (i != "out_of_scope" or intents[0] == i)]
     return reply
 
 

@@ -137,7 +137,9 @@ def understand(message: str, today: dt.date | None = None) -> Understanding:
     # a place or a date alone is not this domain (北京天气怎么样); an achievement, a domain word, or a
     # message that is nothing but the facts (天津 / 2022年) is
     # …and a statement of facts (我们公司在天津) is the user telling about their case
-    stated = ext.has_facts and (_bare(text) or not _ASKS.search(text))
+    # (a count alone is not a fact of the case: 推荐一个健身计划)
+    of_the_case = bool(ext.city or ext.city_candidates or ext.achievements or ext.loose or ext.grant_date)
+    stated = of_the_case and (_bare(text) or not _ASKS.search(text))
     domain = domain_words or bool(ext.achievements) or stated
     if ext.city and not ext.achievements and _bare(text) and not cues:
         scores["city_menu"] += CUE_WEIGHT  # 天津 alone, with nothing asked before: what 天津 pays
@@ -160,6 +162,8 @@ def understand(message: str, today: dt.date | None = None) -> Understanding:
         chosen.remove("out_of_scope")
     if not domain and (not chosen or chosen[0] not in ("smalltalk", "out_of_scope")):
         chosen = ["out_of_scope"]  # 1234 乘以 5678 等于多少 asks an amount, but not of this domain
+    if chosen[:1] == ["smalltalk"] and "smalltalk" not in cues and not _social(text):
+        chosen = ["out_of_scope"]  # 讲个笑话 / 电脑开不了机: off topic, not a word to the assistant
     compare_all = "compare" in chosen and not several
     return Understanding(
         message=message or "",
@@ -181,6 +185,16 @@ _ASKS = re.compile(r"[?？吗呢]|怎么|什么|多少|哪|几|how|what|which|wh
 def _bare(text: str) -> bool:
     """Only a few characters besides punctuation: a reply that states a fact (天津 / 在郑州)."""
     return len(re.sub(r"\W", "", text)) <= BARE_CHARS
+
+
+_ADDRESSES = re.compile(
+    r"你|您|机器人|客服|\bai\b|\bbot\b|thank|hello|\bhi\b|good (morning|afternoon|evening|night)|bye"
+)
+
+
+def _social(text: str) -> bool:
+    """A word to the assistant itself: short (早啊, 晚安), or addressing it (你是人工客服还是AI)."""
+    return _short_social(text) or bool(_ADDRESSES.search(text))
 
 
 def _short_social(text: str) -> bool:
