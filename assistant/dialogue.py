@@ -645,7 +645,7 @@ def _knowledge_instead(
     """A question that would be asked back for a city although it names no achievement and the
     conversation holds none: when sentences of the texts answer it as it stands, those sentences."""
     ext = u.facts
-    if route not in (None, "amount", "eligibility", "apply", "status") or "compare" in u.intents:
+    if route not in (None, "amount", "eligibility", "apply") or "compare" in u.intents:
         return []
     if state.city or state.achievements or ext.city or ext.city_candidates or ext.achievements:
         return []
@@ -760,8 +760,8 @@ def _answer(message: str, u: Understanding, route: str | None, state: SessionSta
         return reply
     if route == "definition":
         return replies.definition_reply(message, ext.city, notices, english)
-    if route == "status" and not state.city:
-        return replies.status_reply(None, as_of, notices, english)
+    if route == "status" and (not state.city or evidence.documents_named_in(message)):
+        return replies.status_reply(None if not state.city else state.city, as_of, notices, english, message)
 
     resolve_candidates(state)
     apply_defaults(state)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +16,7 @@ from calculators.models import Citation
 from calculators.rulebook import load_city_rules
 from foundation.text import squash
 from knowledge import corpus
+from knowledge.simplified import to_simplified
 from knowledge.user_data import follows_user_data
 
 log = logging.getLogger("assistant.evidence")
@@ -73,6 +75,21 @@ def validity(city_id: str | None, doc_id: str, on: dt.date) -> Validity:
         effective_to=doc.effective_to.isoformat() if doc.effective_to else None,
         citation=cite,
     )
+
+
+def documents_named_in(message: str) -> list[str]:
+    """The documents a message names by title (《企业标准化促进办法》, 总局83号令企业标准化促进办法):
+    a title's own name, without the issuing region, written in the message; longest names first."""
+    said = squash(to_simplified(message))
+    found: dict[str, int] = {}
+    for doc in corpus.load_documents():
+        if doc.draft or doc.same_text_as:
+            continue
+        name = squash(re.sub(r"^.*?(印发|发布|公布)", "", doc.title).strip("《》“”"))
+        name = re.sub(r"^(.{0,6}?[省市区])(?=.{4})", "", name) if doc.region_id else name
+        if len(name) >= 6 and name in said:
+            found[doc.id] = len(name)
+    return sorted(found, key=lambda d: -found[d])[:3]
 
 
 def city_documents(city_id: str) -> list[str]:

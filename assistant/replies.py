@@ -98,24 +98,30 @@ def definition_reply(
     return Reply(answer=text, citations=quotes)
 
 
-def status_reply(city: str | None, as_of: dt.date, notices: list[str], english: bool) -> Reply:
-    """Is the policy still in force: one line per document of the city (or of every money city)."""
+def status_reply(
+    city: str | None, as_of: dt.date, notices: list[str], english: bool, message: str = ""
+) -> Reply:
+    """Is the policy still in force: one line per document the message names by title, else per
+    document of the city (or of every money city)."""
+    from knowledge import corpus
     from knowledge.regions import money_regions
 
+    named = evidence.documents_named_in(message) if message else []
     cities = [city] if city else [r.id for r in money_regions()]
+    pairs: list[tuple[str | None, str]] = [(corpus.document(d).region_id, d) for d in named]
+    pairs = pairs or [(c, d) for c in cities for d in evidence.city_documents(c)]
     lines, citations = [], []
-    for c in cities:
-        for doc_id in evidence.city_documents(c):
-            v = evidence.validity(c, doc_id, as_of)
-            lines.append(v)
-            if v.citation:
-                citations.append(v.citation)
+    for c, doc_id in pairs:
+        v = evidence.validity(c, doc_id, as_of)
+        lines.append(v)
+        if v.citation:
+            citations.append(v.citation)
     text = answers.render(
         "chat_status.j2",
         docs=lines,
         as_of=as_of.isoformat(),
         notices=notices,
         english=english,
-        all_cities=not city,
+        all_cities=not city and not named,
     )
     return Reply(answer=text, citations=distinct_citations(citations))
