@@ -647,14 +647,28 @@ def _knowledge_instead(
     ext = u.facts
     if route not in (None, "amount", "eligibility", "apply") or "compare" in u.intents:
         return []
-    if state.city or state.achievements or ext.city or ext.city_candidates or ext.achievements:
+    if state.city or state.achievements or ext.city or ext.city_candidates:
         return []
+    if ext.achievements and (_money_words(u.text) or any(_done_by_us(a) for a in ext.achievements)):
+        return []  # 我们主导制定了国家标准，能拿多少: an amount question still missing its city
     from assistant.definitions import define
     from knowledge import corpus
 
     quotes = define(message)
     national = [q for q in quotes if q.document_id and corpus.document(q.document_id).region_id is None]
     return national if len(national) == len(quotes) else []  # a region's rule needs its region
+
+
+def _money_words(text: str) -> bool:
+    """资助 / 奖励 / 能拿 …: the message is about money, not about what a text says."""
+    lex = lexicon()
+    strong = [w for w in lex.intents["amount"] if w not in ("多少", "how much")]
+    return any(w in text for w in (*lex.intents["amount_weak"], *strong))
+
+
+def _done_by_us(achievement: AchievementFacts) -> bool:
+    """An achievement the user did (主导/参与, 制定/修订, a level of a title), not a topic named."""
+    return any(name in achievement.fields for name in ("role", "action", "grade", "scope", "body"))
 
 
 def respond(message: str, state: SessionState, request_day: dt.date | None) -> Reply:
