@@ -11,9 +11,10 @@ import datetime as dt
 from typing import Any
 
 from assistant import answers, evidence
-from assistant.definitions import define, word_pairs
+from assistant.definitions import define, related_sentences, word_pairs
 from assistant.eligibility import assess
 from assistant.models import AchievementFacts, CompareRow, Reply
+from calculators.achievement_types import achievement_types
 from calculators.compare import compare
 from calculators.menu import city_menu
 from calculators.models import Citation, distinct_citations
@@ -61,19 +62,30 @@ def menu_reply(
     """What a region pays; with `types`, only those kinds of achievement (对标委会、创新基地有什么
     奖励), or with `besides` everything but them (除了制修订标准，还有哪些) — unless nothing is left."""
     menu = city_menu(city, as_of)
+    elsewhere: list[Citation] = []
     if types:
         kept = [g for g in menu.groups if (g.type in types) != besides]
         if kept:
             menu.groups = kept
+        elif not besides and question:
+            # 北京的领跑者有哪些政策倾斜: the money document pays nothing for it; the region's other
+            # texts may offer measures instead, quoted as they are
+            elsewhere = related_sentences(question, city, limit=3)
     if question and menu.conditions:  # 广元怎么帮领跑者卖产品: the measures that speak of it first
         asked = word_pairs(question)
         menu.conditions = sorted(menu.conditions, key=lambda c: -len(asked & word_pairs(c.quote)))
     citations = [g.citation for g in menu.groups] or menu.conditions
     lines = sum(len(g.lines) for g in menu.groups)
     text = answers.render(
-        "chat_menu.j2", menu=menu, notices=notices, english=english, compact=lines > MAX_MENU_LINES
+        "chat_menu.j2",
+        menu=menu,
+        notices=notices,
+        english=english,
+        compact=lines > MAX_MENU_LINES,
+        elsewhere=elsewhere,
+        unpaid=[achievement_types()[t].label for t in types or []] if elsewhere else [],
     )
-    return Reply(answer=text, citations=distinct_citations(citations), menu=menu)
+    return Reply(answer=text, citations=distinct_citations(elsewhere + citations), menu=menu)
 
 
 def eligibility_reply(
