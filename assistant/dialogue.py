@@ -622,13 +622,13 @@ def _route(u: Understanding, state: SessionState) -> str | None:
         primary = "amount"
     if primary == "definition" and ext.achievements and "amount" in u.cues:
         primary = "amount"
-    # 天津 / 是修订 / 那如果是修订呢: a short reply that only completes or changes the facts of the
-    # conversation continues it; the examples' vote alone does not turn it into another question
     city = ext.city or state.city
     if primary == "city_menu" and ext.achievements and "city_menu" not in u.cues and _pays_amounts(city):
         primary = "amount"  # 佛山承担了一项省级试点项目: a stated achievement is priced, not a menu
     if primary == "amount" and city and not _pays_amounts(city) and "compare" not in u.intents:
         return "city_menu"  # 辽宁的领跑者有奖励吗: its texts set no amounts; say what they offer
+    # 天津 / 是修订 / 那如果是修订呢: a short reply that only completes or changes the facts of the
+    # conversation continues it; the examples' vote alone does not turn it into another question
     carries_on = (
         context
         and primary not in u.cues
@@ -642,8 +642,9 @@ def _route(u: Understanding, state: SessionState) -> str | None:
 def _knowledge_instead(
     message: str, u: Understanding, route: str | None, state: SessionState
 ) -> list[Citation]:
-    """A question that would be asked back for a city although it names no achievement and the
-    conversation holds none: when sentences of the texts answer it as it stands, those sentences."""
+    """A question that would be asked back for a city although neither it nor the conversation
+    holds a city or an achievement of the user's own (a standard named as a topic is not one): when
+    sentences of the national texts answer it as it stands, those sentences."""
     ext = u.facts
     if route not in (None, "amount", "eligibility", "apply") or "compare" in u.intents:
         return []
