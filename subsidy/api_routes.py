@@ -28,8 +28,9 @@ from foundation.limits import MAX_MESSAGE_CHARS, MAX_QUERY_CHARS
 from foundation.user_text import check_message
 from knowledge.hit import ContractHit
 from knowledge.policies import Policy, PolicyDetail
+from subsidy.http_errors import ServiceError
 from subsidy.json_input import parse_json
-from subsidy.security import ServiceError, limit_chat_rate, limit_search_rate, settings_of
+from subsidy.security import limit_chat_rate, limit_search_rate, settings_of
 
 log = logging.getLogger("subsidy.service")
 
@@ -78,7 +79,7 @@ class JSONBodyRoute(APIRoute):
 
 
 router = APIRouter()
-# The API key is checked by security.KeyMiddleware, before anything reads the body.
+# The API key is checked by middleware.KeyMiddleware, before anything reads the body.
 api = APIRouter(prefix="/api", route_class=JSONBodyRoute)
 
 # Portfolios larger than this run in a worker thread so the event loop keeps serving others.

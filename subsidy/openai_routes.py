@@ -48,7 +48,8 @@ from subsidy.api_routes import (
     json_response,
     require_data_dir,
 )
-from subsidy.security import ServiceError, check_api_key, limit_chat_rate, presented_key, settings_of
+from subsidy.http_errors import ServiceError
+from subsidy.security import check_api_key, limit_chat_rate, presented_key, settings_of
 
 MODEL_ID = "subsidy-assistant"
 OWNER = "subsidy-assistant"

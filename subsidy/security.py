@@ -10,15 +10,9 @@
 | `SUBSIDY_MAX_BODY_BYTES` | `1048576` | request bodies above this are refused with 413 |
 | `SUBSIDY_MAX_MESSAGE_CHARS` | `4000` | a chat message above this is a 422 naming `message` |
 
-`KeyMiddleware` sits outside everything: with SUBSIDY_API_KEY set, a request without the key
-(the header, or for pages the signed cookie the login form sets) gets its 401 (or, for a page,
-the way to /login) before anything reads its body, so a keyless bad request learns nothing
-about what would be wrong with it. The guard middleware sits outside every route: it refuses oversized bodies, adds the
-security headers to every response (errors included) and turns anything unexpected into a
-one-line 500, so no response ever carries a stack trace. `HeadAsGetMiddleware` answers HEAD
-on every GET route (load balancers probe with it): the GET response without its body.
-
-Every JSON error has the same shape: `{"detail": "...", "field": "...|null", "allowed": [...]}`.
+Here: the settings, the rate limits (per client, trusted proxies) and the API key and login
+cookie. The middleware that applies them is subsidy/middleware.py; the error shape and the
+security headers are subsidy/http_errors.py.
 """
 
 from __future__ import annotations
@@ -26,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
-import json
 import logging
 import math
 import os
@@ -35,16 +28,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from http.cookies import SimpleCookie
-from urllib.parse import quote
 
 from fastapi import HTTPException, Request
-from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from foundation.env import max_message_chars, positive_int_setting
 from foundation.errors import ConfigError
 from foundation.limits import MAX_MESSAGE_CHARS
+from subsidy.http_errors import ServiceError
 
 log = logging.getLogger("subsidy.service")
 
@@ -52,20 +42,6 @@ DEFAULT_CHAT_RATE = "6000/60"
 DEFAULT_SEARCH_RATE = "6000/60"
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 DEFAULT_MAX_MESSAGE_CHARS = MAX_MESSAGE_CHARS
-
-# No inline script or style anywhere: every page loads /static/app.js and /static/style.css.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-)
-SECURITY_HEADERS = (
-    ("content-security-policy", CONTENT_SECURITY_POLICY),
-    ("x-content-type-options", "nosniff"),
-    ("x-frame-options", "DENY"),
-    ("referrer-policy", "strict-origin-when-cross-origin"),  # same-origin posts carry their Origin
-    ("cross-origin-opener-policy", "same-origin"),
-    ("permissions-policy", "camera=(), microphone=(), geolocation=()"),
-)
 
 
 @dataclass(frozen=True)
@@ -260,54 +236,6 @@ def login_cookie_valid(value: str | None, key: str, now: float | None = None) ->
     return hmac.compare_digest(signature.encode(), _signature(key, int(expires)).encode())
 
 
-class KeyMiddleware:
-    """With SUBSIDY_API_KEY set: /api/* needs the X-API-Key header, pages the login cookie (or the
-    header). Checked before anything reads the body: a keyless request gets 401 whatever it sent."""
-
-    def __init__(self, app: ASGIApp, api_key: str | None):
-        self.app = app
-        self.api_key = api_key
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.api_key is None or scope["type"] != "http" or self._open(scope):
-            await self.app(scope, receive, send)
-            return
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        given = presented_key(headers.get(API_KEY_HEADER.lower()), headers.get("authorization"))
-        if key_matches(given, self.api_key):
-            await self.app(scope, receive, send)
-            return
-        path = scope["path"]
-        if not path.startswith("/api/"):
-            cookie = SimpleCookie()
-            try:
-                cookie.load(headers.get("cookie", ""))
-            except Exception:  # a malformed Cookie header: as if there were none
-                cookie = SimpleCookie()
-            morsel = cookie.get(LOGIN_COOKIE)
-            if login_cookie_valid(morsel.value if morsel else None, self.api_key):
-                await self.app(scope, receive, send)
-                return
-            if scope["method"] in ("GET", "HEAD") and "text/html" in headers.get("accept", ""):
-                await _redirect(send, f"{LOGIN_PATH}?next={quote(path)}")
-                return
-        detail = f"{API_KEY_HEADER}: missing or wrong API key"
-        for message in _json_message(401, detail, API_KEY_HEADER, {"www-authenticate": API_KEY_HEADER}):
-            await send(message)
-
-    @staticmethod
-    def _open(scope: Scope) -> bool:
-        path = scope["path"]
-        return scope["method"] == "OPTIONS" or path in OPEN_PATHS or path.startswith(OPEN_PREFIXES)
-
-
-async def _redirect(send: Send, location: str) -> None:
-    headers = [(b"location", location.encode("latin-1")), (b"content-length", b"0")]
-    headers += [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS]
-    await send({"type": "http.response.start", "status": 303, "headers": headers})
-    await send({"type": "http.response.body", "body": b""})
-
-
 def check_api_key(settings: ServiceSettings, given: str | None) -> None:
     """401 unless the server sets no key or `given` is it (for routes outside KeyMiddleware's
     reach, such as the mounted MCP app)."""
@@ -332,120 +260,3 @@ def presented_key(x_api_key: str | None, authorization: str | None) -> str | Non
     if scheme.lower() != "bearer":
         return None
     return token.strip() or None
-
-
-# ---------------------------------------------------------------- errors
-class ServiceError(HTTPException):
-    """An HTTP error that, like a UserInputError, can name the culprit and its allowed values."""
-
-    def __init__(
-        self,
-        status_code: int,
-        detail: str,
-        field: str | None = None,
-        allowed: list[str] | None = None,
-        headers: dict[str, str] | None = None,
-    ):
-        super().__init__(status_code=status_code, detail=detail, headers=headers)
-        self.field = field
-        self.allowed = allowed or []
-
-
-def error_body(detail: str, field: str | None = None, allowed: list[str] | None = None) -> dict[str, object]:
-    """The one shape of every JSON error."""
-    return {"detail": detail, "field": field, "allowed": list(allowed or [])}
-
-
-# ---------------------------------------------------------------- HEAD
-class HeadAsGetMiddleware:
-    """HEAD is GET without the body: the route runs as GET, the headers (length included) go out."""
-
-    def __init__(self, app: ASGIApp):
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "HEAD":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_headers_only(message: Message) -> None:
-            if message["type"] == "http.response.body":
-                if message.get("more_body", False):
-                    return
-                message = {"type": "http.response.body", "body": b"", "more_body": False}
-            await send(message)
-
-        await self.app({**scope, "method": "GET"}, receive, send_headers_only)
-
-
-# ---------------------------------------------------------------- the guard middleware
-class BodyTooLarge(ServiceError):
-    """Raised while the body streams in; an HTTPException so FastAPI's body parsing passes it on."""
-
-    def __init__(self, limit: int):
-        super().__init__(413, f"request body too large (limit {limit} bytes)", field="body")
-
-
-def _json_message(
-    status: int, detail: str, field: str | None = None, extra_headers: dict[str, str] | None = None
-) -> tuple[Message, Message]:
-    body = json.dumps(error_body(detail, field), ensure_ascii=False).encode("utf-8")
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    headers += [(k.encode(), v.encode()) for k, v in [*SECURITY_HEADERS, *(extra_headers or {}).items()]]
-    return (
-        {"type": "http.response.start", "status": status, "headers": headers},
-        {"type": "http.response.body", "body": body},
-    )
-
-
-class GuardMiddleware:
-    def __init__(self, app: ASGIApp, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES):
-        self.app = app
-        self.max_body_bytes = max_body_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        limit = self.max_body_bytes
-        for name, value in scope["headers"]:
-            if name == b"content-length":
-                if not value.isdigit() or int(value) > limit:
-                    for message in _json_message(413, BodyTooLarge(limit).detail, "body"):
-                        await send(message)
-                    return
-                break
-
-        started = False
-        received = 0
-
-        async def guarded_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > limit:
-                    raise BodyTooLarge(limit)
-            return message
-
-        async def send_with_headers(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-                headers = MutableHeaders(scope=message)
-                for key, value in SECURITY_HEADERS:
-                    if key not in headers:
-                        headers[key] = value
-            await send(message)
-
-        try:
-            await self.app(scope, guarded_receive, send_with_headers)
-        except BodyTooLarge as err:
-            if not started:
-                for message in _json_message(413, str(err.detail), "body"):
-                    await send(message)
-        except Exception as err:  # the last line of defence: one line, never a stack trace
-            log.exception("unhandled error on %s", scope.get("path"))
-            if not started:
-                for message in _json_message(500, f"internal error ({type(err).__name__})"):
-                    await send(message)

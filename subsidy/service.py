@@ -22,15 +22,9 @@ from starlette.types import Scope
 
 from foundation.errors import ConfigError, SubsidyError, Unavailable, UserInputError
 from subsidy import health
-from subsidy.security import (
-    GuardMiddleware,
-    HeadAsGetMiddleware,
-    KeyMiddleware,
-    RateLimiter,
-    ServiceSettings,
-    error_body,
-    load_service_settings,
-)
+from subsidy.http_errors import error_body
+from subsidy.middleware import GuardMiddleware, HeadAsGetMiddleware, KeyMiddleware
+from subsidy.security import RateLimiter, ServiceSettings, load_service_settings
 
 log = logging.getLogger("subsidy.service")
 

@@ -1,5 +1,5 @@
 """The login page (/login): when SUBSIDY_API_KEY is set, the web pages ask for the key once and
-keep a signed HttpOnly cookie (subsidy.security.KeyMiddleware checks it before anything else)."""
+keep a signed HttpOnly cookie (subsidy.middleware.KeyMiddleware checks it before anything else)."""
 
 from __future__ import annotations
 
