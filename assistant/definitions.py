@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from calculators.models import Citation
+from knowledge.bm25_index import bigram_tokens
 from knowledge.simplified import to_simplified
 
 log = logging.getLogger("assistant.definitions")
@@ -163,9 +164,9 @@ def define(question: str, city: str | None = None) -> list[Citation]:
 
 
 def word_pairs(text: str) -> set[str]:
-    """The character pairs of a text (simplified, no spaces or punctuation): a wording overlap measure."""
-    plain = re.sub(r"\W", "", _plain(text))
-    return {plain[i : i + 2] for i in range(len(plain) - 1)}
+    """The character pairs of a text (simplified), as the BM25 index's bigram tokenizer reads them:
+    a wording-overlap measure."""
+    return set(bigram_tokens(to_simplified(text)))
 
 
 def related_sentences(question: str, city: str, limit: int = 2) -> list[Citation]:
