@@ -30,6 +30,7 @@ from calculators.compare import Comparison
 from calculators.menu import CityMenu
 from calculators.models import Citation, Estimate, distinct_citations
 from foundation.errors import UserInputError
+from knowledge.hit import Search
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -169,25 +170,27 @@ def supports_tools(model: BaseChatModel) -> bool:
     return type(model).bind_tools is not BaseChatModel.bind_tools
 
 
-def answer_turn(message: str, reply: Reply, session_id: str | None = None) -> Reply:
+def answer_turn(
+    message: str,
+    reply: Reply,
+    model: BaseChatModel,
+    search: Search,
+    history: Sequence[dict[str, Any]] = (),
+) -> Reply:
     """The agent's answer to this turn if it passes the guardrail, else `reply` (the deterministic
-    one). Without a configured model (the default) `reply` is returned untouched."""
-    from assistant import sessions
-
-    model = llm.chat_model()
-    if model is None or not message.strip():
+    one). `search`: the assistant's retrieval, for the tools; `history`: the conversation's recent
+    turns (oldest first)."""
+    if not message.strip():
         return reply
     if not supports_tools(model):
         return llm.rephrase(model, message, reply) if reply.estimate is not None else reply
-    try:
-        history = sessions.recent_turns(session_id, last=HISTORY_TURNS) if session_id else []
-    except Exception:  # the answer does not depend on it
-        log.warning("could not read the history of session %s", session_id, exc_info=True)
-        history = []
     started = time.monotonic()
     try:
         text, evidence = run_tools_loop(
-            model, _messages(message, reply.answer, history), agent_tools(), started + deadline_seconds()
+            model,
+            _messages(message, reply.answer, history),
+            agent_tools(search),
+            started + deadline_seconds(),
         )
     except AgentFailure as err:
         log.warning("agent answer not used (%s); using the deterministic answer", err)

@@ -14,6 +14,8 @@ from typing import Any
 
 from calculators.models import Citation
 from knowledge.bm25_index import bigram_tokens
+from knowledge.hit import Search
+from knowledge.regions import resolve_region
 from knowledge.simplified import to_simplified
 
 log = logging.getLogger("assistant.definitions")
@@ -95,16 +97,14 @@ def _sentences(text: str) -> list[str]:
     return [s.strip() for s in _SPLIT.split(text) if len(s.strip()) >= 8 and "\t" not in s]
 
 
-def define(question: str, city: str | None = None) -> list[Citation]:
+def define(search: Search, question: str, city: str | None = None) -> list[Citation]:
     """The verbatim sentences that answer a definition question (empty when nothing fits)."""
-    from knowledge.search import search
-
     terms = [_plain(t) for t in terms_of(question)]
     if not terms:
         return []
     try:
         # the question, then each term alone (区别 questions: each side's own defining article)
-        hits = search(question[:500], k=12, city=city, include_national=True)
+        hits = list(search(question[:500], k=12, city=city, include_national=True))
         for term in terms if len(terms) > 1 else []:
             hits += search(f"{term}是指", k=PER_TERM_HITS, city=city, include_national=True)
     except Exception:
@@ -169,12 +169,9 @@ def word_pairs(text: str) -> set[str]:
     return set(bigram_tokens(to_simplified(text)))
 
 
-def related_sentences(question: str, city: str, limit: int = 2) -> list[Citation]:
+def related_sentences(search: Search, question: str, city: str, limit: int = 2) -> list[Citation]:
     """The sentences of a region's own documents that share most of a question's wording (谁来拨付,
     怎么验收, 要签协议吗): quoted beside the how-to-apply table, which cannot hold every such rule."""
-    from knowledge.regions import resolve_region
-    from knowledge.search import search
-
     region = resolve_region(city)
     asked = question
     for name in (region.name, region.name.removesuffix("市"), *region.aliases):

@@ -13,9 +13,10 @@ import itertools
 import logging
 import math
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from assistant import answers, evidence, optional_facts
+from assistant import answers, evidence, llm, optional_facts, replies
+from assistant.definitions import define, related_sentences
 from assistant.extraction import accepts_value, normalise
 from assistant.lexicon import lexicon
 from assistant.models import AchievementFacts, Extraction, Reply, SessionState, Slot
@@ -23,6 +24,11 @@ from assistant.open_facts import missing_fields
 from assistant.understanding import Understanding, understand
 from calculators.models import Citation, Estimate, distinct_citations
 from foundation.limits import MAX_CHAT_ACHIEVEMENTS, MAX_COUNT, MAX_MESSAGE_CHARS
+from knowledge import corpus
+from knowledge.hit import Search
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
 
 log = logging.getLogger("assistant.dialogue")
 
@@ -464,7 +470,7 @@ def _apply_lines(intent: str, apply: Any) -> list[str]:
 
 
 def info_reply(
-    state: SessionState, ext: Extraction, message: str, as_of: dt.date, notices: list[str]
+    state: SessionState, ext: Extraction, message: str, as_of: dt.date, notices: list[str], search: Search
 ) -> Reply:
     intents = [i for i in ext.intents if i != "amount"]
     keywords = tuple(w for i in intents for w in _INFO_KEYWORDS[i])
@@ -497,7 +503,7 @@ def info_reply(
                     if item.apply:
                         sources += item.apply.citations
                 sections.append({"title": f"{name} · {_INFO_TITLES[intent]}", "lines": lines})
-        related = _related(message, est.city, sources)
+        related = _related(search, message, est.city, sources)
         if related:
             sections.append({"title": "相关条文", "lines": [_quoted(c) for c in related]})
             sources += related
@@ -525,7 +531,7 @@ def info_reply(
                         sources.append(cite)
             elif intent == "conditions":
                 conditions = evidence.city_conditions(state.city)
-                hits = [] if conditions else evidence.retrieve(message, state.city, 3, keywords)
+                hits = [] if conditions else evidence.retrieve(search, message, state.city, 3, keywords)
                 lines = [f"- {c.quote}（{c.article}）" for c in conditions[:6]]
                 if not lines and hits:
                     lines = ["相关条文见下方依据；具体条件因成果类型而异，告诉我成果类型可以给出对应条款。"]
@@ -537,7 +543,7 @@ def info_reply(
                 if apply:
                     sources += apply.citations
             sections.append({"title": _INFO_TITLES[intent], "lines": lines})
-        related = _related(message, state.city, sources)
+        related = _related(search, message, state.city, sources)
         if related:
             sections.append({"title": "相关条文", "lines": [_quoted(c) for c in related]})
             sources = related + sources
@@ -546,19 +552,17 @@ def info_reply(
         )
         return Reply(answer=text, citations=distinct_citations(sources))
 
-    hits = evidence.retrieve(message, None, 4, keywords)
+    hits = evidence.retrieve(search, message, None, 4, keywords)
     slots = [Slot(kind="city")]
     question = _question(slots[0], state)
     state.pending = slots
     return Reply(answer=answers.render_retrieval(hits, notices), citations=hits, follow_up=question)
 
 
-def _related(message: str, city: str, known: list[Citation]) -> list[Citation]:
+def _related(search: Search, message: str, city: str, known: list[Citation]) -> list[Citation]:
     """The region's sentences closest to the question, unless an article already cited says them."""
-    from assistant.definitions import related_sentences
-
     cited = {(c.document_id, c.article) for c in known}
-    return [c for c in related_sentences(message, city) if (c.document_id, c.article) not in cited]
+    return [c for c in related_sentences(search, message, city) if (c.document_id, c.article) not in cited]
 
 
 def _quoted(c: Citation) -> str:
@@ -640,7 +644,7 @@ def _route(u: Understanding, state: SessionState) -> str | None:
 
 
 def _knowledge_instead(
-    message: str, u: Understanding, route: str | None, state: SessionState
+    message: str, u: Understanding, route: str | None, state: SessionState, search: Search
 ) -> list[Citation]:
     """A question that would be asked back for a city although neither it nor the conversation
     holds a city or an achievement of the user's own (a standard named as a topic is not one): when
@@ -652,10 +656,7 @@ def _knowledge_instead(
         return []
     if ext.achievements and (_money_words(u.text) or any(_done_by_us(a) for a in ext.achievements)):
         return []  # 我们主导制定了国家标准，能拿多少: an amount question still missing its city
-    from assistant.definitions import define
-    from knowledge import corpus
-
-    quotes = define(message)
+    quotes = define(search, message)
     national = [q for q in quotes if q.document_id and corpus.document(q.document_id).region_id is None]
     return national if len(national) == len(quotes) else []  # a region's rule needs its region
 
@@ -672,30 +673,42 @@ def _done_by_us(achievement: AchievementFacts) -> bool:
     return any(name in achievement.fields for name in ("role", "action", "grade", "scope", "body"))
 
 
-def respond(message: str, state: SessionState, request_day: dt.date | None) -> Reply:
-    """Understand → decide → compute → render one answer; mutates `state`."""
+def respond(
+    message: str,
+    state: SessionState,
+    request_day: dt.date | None,
+    *,
+    search: Search,
+    model: BaseChatModel | None = None,
+) -> Reply:
+    """Understand → decide → compute → render one answer; mutates `state`. `search` finds the
+    policy texts; `model` (optional) fills in facts the lexicon missed."""
     if request_day is not None:
         state.asked_on = request_day.isoformat()
     today = request_day or _day(state.asked_on) or dt.date.today()
     u = understand(message, today)
     route = _route(u, state)
-    quotes = _knowledge_instead(message, u, route, state)
+    quotes = _knowledge_instead(message, u, route, state, search)
     if quotes:  # 企业一直不公开执行的标准会怎样: the national texts answer it, no city needed
-        from assistant import replies
-
         route = "definition"
-        reply = replies.definition_reply(message, None, [], u.english, quotes)
+        reply = replies.definition_reply(message, None, [], u.english, quotes, search=search)
     else:
-        reply = _answer(message, u, route, state, today)
+        reply = _answer(message, u, route, state, today, search, model)
     intents = list(dict.fromkeys([*reply.event.get("intents", []), *([route] if route else []), *u.intents]))
     # a turn answered in the domain (如果是两项呢 in a conversation) was not out of scope after all
     reply.event["intents"] = [i for i in intents if i and (i != "out_of_scope" or intents[0] == i)]
     return reply
 
 
-def _answer(message: str, u: Understanding, route: str | None, state: SessionState, today: dt.date) -> Reply:
-    from assistant import llm, replies
-
+def _answer(
+    message: str,
+    u: Understanding,
+    route: str | None,
+    state: SessionState,
+    today: dt.date,
+    search: Search,
+    model: BaseChatModel | None,
+) -> Reply:
     ext = u.facts
     english = ext.english
     notices = []
@@ -707,7 +720,6 @@ def _answer(message: str, u: Understanding, route: str | None, state: SessionSta
         notices.append(TOO_MANY_NOTICE)
     notices += [COUNT_NOTICE.format(said=said) for said in ext.unread_counts]
     event: dict[str, Any] = {}
-    model = llm.chat_model()
     if model is not None and llm.needs_help(ext):
         ext, more = llm.fill_facts(model, message, ext)
         u.facts = ext
@@ -754,7 +766,7 @@ def _answer(message: str, u: Understanding, route: str | None, state: SessionSta
             return follow_up_reply(state, [Slot(kind="city")], notices)
         named = [a.type for a in ext.achievements]
         besides = any(word in u.text for word in lexicon().words["besides"])
-        return replies.menu_reply(state.city, as_of, notices, english, named, besides, message)
+        return replies.menu_reply(state.city, as_of, notices, english, named, besides, message, search=search)
     if route == "eligibility":
         city = ext.city or state.city
         achieved = ext.achieved or next((a.achieved for a in state.achievements if a.achieved), None)
@@ -774,7 +786,7 @@ def _answer(message: str, u: Understanding, route: str | None, state: SessionSta
                 reply.citations = distinct_citations(reply.citations + amount.citations)
         return reply
     if route == "definition":
-        return replies.definition_reply(message, ext.city, notices, english)
+        return replies.definition_reply(message, ext.city, notices, english, search=search)
     if route == "status" and (not state.city or evidence.documents_named_in(message)):
         return replies.status_reply(None if not state.city else state.city, as_of, notices, english, message)
 
@@ -795,7 +807,7 @@ def _answer(message: str, u: Understanding, route: str | None, state: SessionSta
             ext.intents += {"status": ["validity"], "apply": ["materials", "office", "timing"]}.get(
                 route, ["conditions"]
             )
-        return info_reply(state, ext, message, as_of, notices)
+        return info_reply(state, ext, message, as_of, notices, search)
     wants_amount = "amount" in ext.intents or route == "amount"
     if changed or ext.has_facts or wants_amount or (ext.whatif and state.achievements):
         slots = missing_slots(state, need_achievement=True)

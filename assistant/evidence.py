@@ -16,6 +16,7 @@ from calculators.models import Citation
 from calculators.rulebook import load_city_rules
 from foundation.text import squash
 from knowledge import corpus
+from knowledge.hit import Search
 from knowledge.simplified import to_simplified
 from knowledge.user_data import follows_user_data
 
@@ -175,13 +176,10 @@ def excerpt(text: str, keywords: tuple[str, ...] = ()) -> str:
     return window
 
 
-def retrieve(query: str, city_id: str | None, k: int = 4, keywords: tuple[str, ...] = ()) -> list[Citation]:
-    """Top articles from knowledge.search, as citations; empty when retrieval is unavailable."""
-    try:
-        from knowledge.search import search
-    except ImportError:
-        log.info("knowledge.search is not available; answering without retrieval")
-        return []
+def retrieve(
+    search: Search, query: str, city_id: str | None, k: int = 4, keywords: tuple[str, ...] = ()
+) -> list[Citation]:
+    """Top articles of the search, as citations; empty when retrieval fails."""
     try:
         hits = search(query[:500], k=k, city=city_id)
     except Exception:  # retrieval is evidence, not a requirement: the answer says it found nothing

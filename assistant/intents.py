@@ -120,8 +120,8 @@ _indexes: dict[str, IntentIndex] = {}
 def intent_index() -> IntentIndex | None:
     """The index for the configured embedding model, or None when the model cannot be loaded
     (the keyword cues then decide alone)."""
+    from foundation.settings import DEFAULT_EMBEDDING_MODEL
     from knowledge.embeddings import get_embedder
-    from knowledge.settings import DEFAULT_EMBEDDING_MODEL
 
     spec = os.environ.get("SUBSIDY_EMBEDDING_MODEL", "").strip() or DEFAULT_EMBEDDING_MODEL
     with _lock:

@@ -17,19 +17,17 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
 from assistant import guardrail
 from assistant.models import AchievementFacts, Extraction, Reply
-from foundation.env import positive_float_setting
+from foundation.settings import LLMSettings, Settings
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -38,29 +36,9 @@ log = logging.getLogger("assistant.llm")
 _forced: list[Any] = []  # a model injected by use_model() (tests, notebooks)
 
 
-@dataclass(frozen=True)
-class LLMSettings:
-    base_url: str
-    model: str
-    api_key: str
-    timeout: float
-
-
-DEFAULT_TIMEOUT_SECONDS = 20.0
-
-
 def settings() -> LLMSettings | None:
-    base_url = os.environ.get("SUBSIDY_LLM_BASE_URL", "").strip()
-    model = os.environ.get("SUBSIDY_LLM_MODEL", "").strip()
-    if not base_url or not model:
-        return None
-    timeout = positive_float_setting("SUBSIDY_LLM_TIMEOUT", DEFAULT_TIMEOUT_SECONDS)  # a bad value: one line
-    return LLMSettings(
-        base_url=base_url,
-        model=model,
-        api_key=os.environ.get("SUBSIDY_LLM_API_KEY", "").strip() or "not-needed",
-        timeout=timeout,
-    )
+    """The LLM of the environment's settings (None: not configured)."""
+    return Settings.from_env().llm
 
 
 @cache
@@ -78,10 +56,13 @@ def _client(config: LLMSettings) -> BaseChatModel:
     )
 
 
-def chat_model() -> BaseChatModel | None:
+def chat_model(config: LLMSettings | None | Literal["env"] = "env") -> BaseChatModel | None:
+    """The chat model of these settings (by default the environment's): a model put in place by
+    `use_model` first, then the configured endpoint's client, else None (no LLM)."""
     if _forced:
         return _forced[-1]
-    config = settings()
+    if config == "env":
+        config = settings()
     return _client(config) if config else None
 
 

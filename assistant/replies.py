@@ -18,6 +18,7 @@ from calculators.achievement_types import achievement_types
 from calculators.compare import compare
 from calculators.menu import city_menu
 from calculators.models import Citation, distinct_citations
+from knowledge.hit import Search
 
 MAX_MENU_LINES = 40
 
@@ -58,6 +59,8 @@ def menu_reply(
     types: list[str] | None = None,
     besides: bool = False,
     question: str = "",
+    *,
+    search: Search,
 ) -> Reply:
     """What a region pays; with `types`, only those kinds of achievement (对标委会、创新基地有什么
     奖励), or with `besides` everything but them (除了制修订标准，还有哪些) — unless nothing is left."""
@@ -70,7 +73,7 @@ def menu_reply(
         elif not besides and question:
             # 北京的领跑者有哪些政策倾斜: the money document pays nothing for it; the region's other
             # texts may offer measures instead, quoted as they are
-            elsewhere = related_sentences(question, city, limit=3)
+            elsewhere = related_sentences(search, question, city, limit=3)
     if question and menu.conditions:  # 广元怎么帮领跑者卖产品: the measures that speak of it first
         asked = word_pairs(question)
         menu.conditions = sorted(menu.conditions, key=lambda c: -len(asked & word_pairs(c.quote)))
@@ -103,9 +106,15 @@ def eligibility_reply(
 
 
 def definition_reply(
-    message: str, city: str | None, notices: list[str], english: bool, quotes: list[Citation] | None = None
+    message: str,
+    city: str | None,
+    notices: list[str],
+    english: bool,
+    quotes: list[Citation] | None = None,
+    *,
+    search: Search,
 ) -> Reply:
-    quotes = define(message, city) if quotes is None else quotes
+    quotes = define(search, message, city) if quotes is None else quotes
     text = answers.render("chat_definition.j2", quotes=quotes, notices=notices, english=english)
     return Reply(answer=text, citations=quotes)
 

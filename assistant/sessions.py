@@ -20,7 +20,7 @@ import os
 import re
 import secrets
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,8 +35,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from assistant import store
 from assistant.models import Answer, SessionState
 from calculators.models import Citation, Estimate
-from foundation import env
 from foundation.errors import UserInputError
+from foundation.settings import DATA_DIR_VARIABLE, DATABASE_URL_VARIABLE, Settings
 
 SESSION_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")  # what a client may send (anything else: 422)
 SESSION_ID_BYTES = 16  # 128 random bits per id
@@ -52,7 +52,7 @@ class StoreUnavailable(Exception):
 
 
 def data_dir() -> Path:
-    return env.data_dir()
+    return Settings.from_env().data_dir
 
 
 def database_path() -> Path:
@@ -61,7 +61,13 @@ def database_path() -> Path:
 
 
 def database_url() -> str:
-    return store.database_url(data_dir())
+    """The store of the environment's settings (library use; a face passes its SessionStore)."""
+    settings = Settings.from_env()
+    return store.database_url(settings.data_dir, settings.database_url)
+
+
+def _configured_url() -> str | None:
+    return Settings.from_env().database_url
 
 
 def storage_problem(where: Path | None = None) -> str | None:
@@ -78,7 +84,7 @@ def storage_problem(where: Path | None = None) -> str | None:
         if not os.access(where, os.R_OK | os.W_OK | os.X_OK):
             return "it is not writable"
         database = store.sqlite_file(where)
-        embedded = store.configured_url() is None
+        embedded = _configured_url() is None
         if (
             embedded
             and database.exists()
@@ -95,7 +101,7 @@ def database_problem() -> str | None:
     when it is unset: the data directory's file is checked by `storage_problem`). Opens the
     database, creating or migrating its schema on the first call in a process. The reason
     names neither the URL nor its password."""
-    if store.configured_url() is None:
+    if _configured_url() is None:
         return None
     try:
         with store.reading(database_url()) as conn:
@@ -109,20 +115,18 @@ def check_writable() -> Path | str:
     """The session store, checked before a turn is answered: the SQLite file (`storage_problem`,
     then opened for writing), or the database of SUBSIDY_DATABASE_URL. Otherwise a UserInputError
     naming the variable to fix. Returns the file, or the URL without its password."""
-    if store.configured_url() is not None:
+    if _configured_url() is not None:
         url = database_url()
         problem = database_problem()
         if problem:
             raise UserInputError(
-                store.DATABASE_URL_VARIABLE, f"{store.shown_url(url)} {problem}; check the URL and the server"
+                DATABASE_URL_VARIABLE, f"{store.shown_url(url)} {problem}; check the URL and the server"
             )
         return store.shown_url(url)
     where = data_dir()
     problem = storage_problem(where)
     if problem == "it is not a directory":
-        raise UserInputError(
-            "SUBSIDY_DATA_DIR", f"{where} is not a directory; set it to a writable directory"
-        )
+        raise UserInputError(DATA_DIR_VARIABLE, f"{where} is not a directory; set it to a writable directory")
     try:
         if problem:
             raise OSError(problem)
@@ -131,7 +135,7 @@ def check_writable() -> Path | str:
     except (OSError, SQLAlchemyError) as err:
         reason = err.strerror if isinstance(err, OSError) and err.strerror else str(getattr(err, "orig", err))
         raise UserInputError(
-            "SUBSIDY_DATA_DIR", f"cannot store sessions in {where} ({reason}); set it to a writable directory"
+            DATA_DIR_VARIABLE, f"cannot store sessions in {where} ({reason}); set it to a writable directory"
         ) from None
     return database_path()
 
@@ -152,7 +156,7 @@ _held: ContextVar[tuple[_HeldTurn, ...]] = ContextVar("subsidy_held_turns", defa
 
 
 @contextmanager
-def turn_lock(session_id: str | None) -> Iterator[None]:
+def turn_lock(session_id: str | None, url: str | None = None) -> Iterator[None]:
     """Hold one conversation for a whole turn: `load_state` … `save_turn` of that session inside
     it see and write it while no other turn on it runs. A second turn on the same conversation,
     from any thread, worker process or instance, waits here until the first is saved.
@@ -168,7 +172,7 @@ def turn_lock(session_id: str | None) -> Iterator[None]:
     if not session_id or _turn_held(session_id) is not None:
         yield
         return
-    url = database_url()
+    url = url or database_url()
     if store.is_postgresql(url):
         with _postgresql_turn(session_id, url) as conn:
             token = _held.set((*held, _HeldTurn(session_id, url, conn=conn)))
@@ -252,12 +256,12 @@ def new_session_id() -> str:
     return secrets.token_hex(SESSION_ID_BYTES)
 
 
-def continue_or_start(session_id: str | None) -> tuple[str, SessionState | None]:
+def continue_or_start(session_id: str | None, url: str | None = None) -> tuple[str, SessionState | None]:
     """The conversation a turn belongs to: (its id, its stored state) when `session_id` is one this
     server issued and holds; otherwise (a new id, None). Clients cannot choose ids: a guessable
     one ("test"), or any id the store does not know, starts a new conversation with a new id."""
     if session_id and ISSUED_ID.fullmatch(session_id):
-        state = load_state(session_id)
+        state = load_state(session_id, url)
         if state is not None:
             return session_id, state
     return new_session_id(), None
@@ -273,13 +277,13 @@ def check_session_id(session_id: str | None) -> str | None:
     return session_id
 
 
-def load_state(session_id: str) -> SessionState | None:
+def load_state(session_id: str, url: str | None = None) -> SessionState | None:
     held = _turn_held(session_id)
     query = text("SELECT state FROM sessions WHERE id = :id")
     if held is not None and held.conn is not None:
         row = held.conn.execute(query, {"id": session_id}).first()
     else:
-        with store.reading(database_url()) as conn:
+        with store.reading(url or database_url()) as conn:
             row = conn.execute(query, {"id": session_id}).first()
     if row is None:
         return None
@@ -299,14 +303,15 @@ def save_turn(
     citations: list[Citation] | None = None,
     estimate: Estimate | None = None,
     sent: Answer | None = None,
+    url: str | None = None,
 ) -> None:
     """Store the new state and the turn, with the whole Answer as sent (`sent`; else one made of
     the text, citations and estimate), in one short transaction (inside the turn's `turn_lock`,
     or under one of its own)."""
     held = _turn_held(session_id)
     if held is None:
-        with turn_lock(session_id):
-            save_turn(session_id, state, message, answer, follow_up, event, citations, estimate, sent)
+        with turn_lock(session_id, url):
+            save_turn(session_id, state, message, answer, follow_up, event, citations, estimate, sent, url)
         return
     sent = sent or Answer(
         answer=answer,
@@ -355,8 +360,8 @@ def _store_turn(conn: Connection, row: dict[str, Any]) -> None:
     )
 
 
-def reset(session_id: str) -> None:
-    with turn_lock(session_id):
+def reset(session_id: str, url: str | None = None) -> None:
+    with turn_lock(session_id, url):
         held = _turn_held(session_id)
         statement = text("UPDATE sessions SET state = :state, updated_at = :now WHERE id = :id")
         values = {"state": SessionState().model_dump_json(), "now": _now(), "id": session_id}
@@ -364,12 +369,12 @@ def reset(session_id: str) -> None:
             held.conn.execute(statement, values)
             held.conn.commit()
         else:
-            with store.writing(database_url()) as conn:
+            with store.writing(url or database_url()) as conn:
                 conn.execute(statement, values)
 
 
-def history(session_id: str) -> list[dict[str, Any]]:
-    with store.reading(database_url()) as conn:
+def history(session_id: str, url: str | None = None) -> list[dict[str, Any]]:
+    with store.reading(url or database_url()) as conn:
         rows = conn.execute(
             text(
                 "SELECT n, at, message, answer, follow_up, event FROM turns WHERE session_id = :id ORDER BY n"
@@ -389,10 +394,10 @@ def history(session_id: str) -> list[dict[str, Any]]:
     ]
 
 
-def recent_turns(session_id: str, last: int = 50) -> list[dict[str, Any]]:
+def recent_turns(session_id: str, last: int = 50, url: str | None = None) -> list[dict[str, Any]]:
     """The conversation's last `last` turns, oldest first: {n, at, message, answer}, where
     `answer` is the Answer as sent (JSON form: answer, citations, estimate, follow_up, session_id)."""
-    with store.reading(database_url()) as conn:
+    with store.reading(url or database_url()) as conn:
         rows = conn.execute(
             text(
                 "SELECT n, at, message, answer, follow_up, answer_json FROM turns WHERE session_id = :id "
@@ -411,3 +416,40 @@ def _sent(session_id: str, text: str, follow_up: str | None, answer_json: str | 
         return json.loads(answer_json)
     # a turn stored before answer_json existed: only its text is known
     return Answer(answer=text, follow_up=follow_up, session_id=session_id).model_dump(mode="json")
+
+
+@dataclass(frozen=True)
+class SessionStore:
+    """The conversations of one configured store (the Assistant's and the service's): the
+    functions above, bound to its database URL."""
+
+    url: str
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SessionStore:
+        return cls(store.database_url(settings.data_dir, settings.database_url))
+
+    def continue_or_start(self, session_id: str | None) -> tuple[str, SessionState | None]:
+        return continue_or_start(session_id, self.url)
+
+    def save_turn(
+        self,
+        session_id: str,
+        state: SessionState,
+        message: str,
+        sent: Answer,
+        event: dict[str, Any] | None = None,
+    ) -> None:
+        save_turn(session_id, state, message, sent.answer, sent.follow_up, event, sent=sent, url=self.url)
+
+    def recent_turns(self, session_id: str, last: int = 50) -> list[dict[str, Any]]:
+        return recent_turns(session_id, last, self.url)
+
+    def history(self, session_id: str) -> list[dict[str, Any]]:
+        return history(session_id, self.url)
+
+    def reset(self, session_id: str) -> None:
+        reset(session_id, self.url)
+
+    def turn_lock(self, session_id: str | None) -> AbstractContextManager[None]:
+        return turn_lock(session_id, self.url)

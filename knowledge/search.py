@@ -39,13 +39,13 @@ from pydantic import Field
 
 from foundation.errors import BadQueryError
 from foundation.limits import MAX_EMBEDDED_QUERY_TOKENS, MAX_QUERY_CHARS
+from foundation.settings import RetrievalSettings, Settings
 from foundation.text import fold
 from knowledge.bm25_index import DEFAULT_TOKENIZER, BM25Index
 from knowledge.corpus import Article, Document, load_documents, searchable_articles
 from knowledge.embeddings import Embedder, get_embedder
 from knowledge.hit import ContractHit
 from knowledge.regions import all_regions, resolve_region
-from knowledge.settings import RetrievalSettings, load_settings
 from knowledge.simplified import to_simplified
 from knowledge.user_data import follows_user_data
 from knowledge.vector_store import (
@@ -406,9 +406,8 @@ def _searcher_for(settings: RetrievalSettings) -> Searcher:
     return Searcher(settings)
 
 
-def get_searcher() -> Searcher:
-    """The process's searcher for the current settings (built on first use, then reused)."""
-    settings = load_settings()
+def get_searcher(settings: RetrievalSettings) -> Searcher:
+    """The process's searcher for these settings (built on first use, then reused)."""
     with _lock:
         return _searcher_for(settings)
 
@@ -419,6 +418,22 @@ def reset_searcher() -> None:
         _searcher_for.cache_clear()
 
 
+@dataclass(frozen=True)
+class Retriever:
+    """The policy search of one configuration, as the assistant and the faces are given it.
+    Bad input fails before anything heavy loads; then the warm searcher for these settings."""
+
+    settings: RetrievalSettings
+
+    def search(
+        self, query: str, k: int = 5, city: str | None = None, *, include_national: bool = False
+    ) -> list[Hit]:
+        clean_query(query)
+        clamp_k(k)
+        resolve_city(city)
+        return get_searcher(self.settings).search(query, k, city, include_national=include_national)
+
+
 def search(
     query: str,
     k: int = 5,
@@ -426,18 +441,20 @@ def search(
     *,
     include_national: bool = False,
 ) -> list[Hit]:
-    """Hybrid search with the shared searcher. Bad input fails before anything heavy loads."""
-    clean_query(query)
-    clamp_k(k)
-    resolve_city(city)
-    return get_searcher().search(query, k, city, include_national=include_national)
+    """Hybrid search with the settings of the environment now (scripts, notebooks); the faces and
+    the assistant hold a `Retriever` made from the settings they started with."""
+    return Retriever(Settings.from_env().retrieval).search(query, k, city, include_national=include_national)
 
 
 def build_index(
-    *, rebuild: bool = False, progress: Progress | None = None, notify: Notify = _stderr
+    settings: RetrievalSettings,
+    *,
+    rebuild: bool = False,
+    progress: Progress | None = None,
+    notify: Notify = _stderr,
 ) -> SyncReport:
-    """`subsidy index`: sync (or, with rebuild, recreate) the current model's collection."""
-    searcher = Searcher(load_settings(), notify=notify, sync=False)
+    """`subsidy index`: sync (or, with rebuild, recreate) the configured model's collection."""
+    searcher = Searcher(settings, notify=notify, sync=False)
     report = searcher.build(rebuild=rebuild, progress=progress)
     reset_searcher()
     return report

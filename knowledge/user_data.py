@@ -26,10 +26,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Generic, ParamSpec, TypeVar
 
-from foundation import env
+from foundation.settings import DATA_DIR_VARIABLE, data_dir_from_env
 
 VERSION_FILE = "user-data-version"
-DATA_DIR_SETTING = "SUBSIDY_DATA_DIR"
 RECHECK_SECONDS = 1.0
 
 P = ParamSpec("P")
@@ -38,7 +37,7 @@ R = TypeVar("R")
 
 def user_data_dir() -> Path:
     """SUBSIDY_DATA_DIR, else the platform's user data directory (read now, not at import)."""
-    return env.data_dir()
+    return data_dir_from_env()
 
 
 class _Tracker:
@@ -63,7 +62,7 @@ class _Tracker:
         # the hot path (every cached call): one clock read and one environment lookup; the data
         # directory itself is worked out only when the setting changed or a second has passed
         now = time.monotonic()
-        setting = os.environ.get(DATA_DIR_SETTING)
+        setting = os.environ.get(DATA_DIR_VARIABLE)
         if self.seen is not None and setting == self.seen_setting and now - self.checked_at < RECHECK_SECONDS:
             return
         version = self.current()

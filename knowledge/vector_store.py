@@ -26,9 +26,9 @@ from typing import Any
 import numpy as np
 
 from foundation.errors import Unavailable
+from foundation.settings import RetrievalSettings
 from knowledge.embeddings import Embedder
 from knowledge.passage_vectors import cached_vectors
-from knowledge.settings import RetrievalSettings
 
 EMBED_BATCH = 16
 Notify = Callable[[str], None]

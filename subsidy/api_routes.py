@@ -12,25 +12,29 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from assistant.models import Answer
-from assistant.sessions import SESSION_ID
+from assistant.sessions import SESSION_ID, StoreUnavailable
+from assistant.turn import Assistant
 from calculators.models import Estimate
 from calculators.request import EstimateBody, EstimateRequest, IsoDate, city_spellings
 from foundation.dates import ISO_DATE_PATTERN, parse_iso_date
 from foundation.errors import ConfigError, Unavailable, UserInputError
 from foundation.limits import MAX_MESSAGE_CHARS, MAX_QUERY_CHARS
+from foundation.settings import Settings
 from foundation.user_text import check_message
 from knowledge.hit import ContractHit
 from knowledge.policies import Policy, PolicyDetail
+from knowledge.regions import resolve_region
+from subsidy.dependencies import AssistantDep, SettingsDep
 from subsidy.http_errors import ServiceError
 from subsidy.json_input import parse_json
-from subsidy.security import limit_chat_rate, limit_search_rate, settings_of
+from subsidy.security import limit_chat_rate, limit_search_rate
 
 log = logging.getLogger("subsidy.service")
 
@@ -224,39 +228,28 @@ def require_database(what: str) -> None:
 
 
 # ---------------------------------------------------------------- chat
-def chat_turn_function() -> Callable[..., Any]:
-    """The assistant's `chat_turn`, imported on first use (it loads the retrieval index)."""
-    try:
-        from assistant.turn import chat_turn
-    except ImportError as err:
-        log.error("chat assistant unavailable: %s", err)
-        raise HTTPException(status_code=503, detail="the chat assistant is not available") from None
-    return chat_turn
-
-
-async def run_chat_turn(request: Request, message: str, session_id: str | None, as_of: str | None) -> Any:
-    """One chat turn as the API and the chat page both run it: checked, then off the event loop."""
-    check_message(message, settings_of(request).max_message_chars)
+async def run_chat_turn(
+    assistant: Assistant, settings: Settings, message: str, session_id: str | None, as_of: str | None
+) -> Answer:
+    """One chat turn as the API, the chat page and /v1 run it: checked, then off the event loop."""
+    check_message(message, settings.max_message_chars)
     if as_of:
         parse_iso_date(as_of, "as_of")
-    chat_turn = chat_turn_function()
-    # the conversation lives there: without it every turn would be answered and then forgotten
+    await require_store()
+    return await run_in_threadpool(stored_turn, assistant, message, session_id, as_of or None)
+
+
+async def require_store() -> None:
+    """The conversation lives there: without it every turn would be answered and then forgotten."""
     await run_in_threadpool(require_data_dir, "the chat")
     await run_in_threadpool(require_database, "the chat")
-    return await run_in_threadpool(one_turn_at_a_time, chat_turn, message, session_id, as_of or None)
 
 
-def one_turn_at_a_time(
-    chat_turn: Callable[..., Any], message: str, session_id: str | None, as_of: str | None
-) -> Any:
-    """The turn inside its conversation's turn lock: a concurrent turn on the same conversation,
-    on this instance or another, waits for this one to be stored (assistant.sessions.turn_lock)."""
-    from assistant import sessions
-
+def stored_turn(assistant: Assistant, message: str, session_id: str | None, as_of: str | None) -> Answer:
+    """The assistant's turn (inside its conversation's turn lock); 503 when the store cannot be reached."""
     try:
-        with sessions.turn_lock(session_id):
-            return chat_turn(message, session_id=session_id, as_of=as_of)
-    except sessions.StoreUnavailable as err:
+        return assistant.turn(message, session_id=session_id, as_of=as_of)
+    except StoreUnavailable as err:
         log.error("the chat is not available: %s", err)
         raise ServiceError(503, "the chat is not available: the session store cannot be reached") from None
 
@@ -274,10 +267,10 @@ def one_turn_at_a_time(
     },
     dependencies=[Depends(limit_chat_rate)],
 )
-async def api_chat(body: ChatRequest, request: Request) -> Response:
+async def api_chat(body: ChatRequest, assistant: AssistantDep, settings: SettingsDep) -> Response:
     if body.as_of is not None:
         parse_iso_date(body.as_of, "as_of", empty_is_today=False)  # the schema's YYYY-MM-DD, "" included
-    answer = await run_chat_turn(request, body.message, body.session_id, body.as_of)
+    answer = await run_chat_turn(assistant, settings, body.message, body.session_id, body.as_of)
     return json_response(answer.model_dump_json())
 
 
@@ -318,19 +311,16 @@ async def api_search(
     with_national: bool = Query(
         False, description="with `city`: national documents too (the CLI's --with-national)"
     ),
+    *,
+    assistant: AssistantDep,
 ) -> Response:
-    from knowledge.regions import resolve_region
-
     check_message(q, MAX_QUERY_CHARS, field="q")
     if city is not None:
         resolve_region(city, "city")  # before anything heavy loads, as the CLI does
     try:
-        from knowledge.search import search
-    except ImportError as err:
-        log.error("retrieval unavailable: %s", err)
-        raise HTTPException(status_code=503, detail="retrieval is not available") from None
-    try:
-        hits = await run_in_threadpool(search, q, k=min(50, k), city=city, include_national=with_national)
+        hits = await run_in_threadpool(
+            assistant.search, q, k=min(50, k), city=city, include_national=with_national
+        )
     except (Unavailable, ConfigError) as err:  # the index, the model: the server's fault (service.py: 503)
         log.error("retrieval unavailable: %s", err)
         await run_in_threadpool(require_data_dir, "retrieval")

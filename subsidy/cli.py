@@ -12,7 +12,7 @@ import sys
 import typer
 
 from foundation.errors import SubsidyError, Unavailable
-from subsidy.commands import register_all
+from subsidy.commands import read_settings, register_all
 
 app = typer.Typer(
     name="subsidy",
@@ -21,6 +21,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.callback()(read_settings)
 register_all(app)
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -26,8 +26,7 @@ from mcp.server.context import ServerRequestContext
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from starlette.types import Receive, Scope, Send
 
-from assistant.catalogue import call_tool
-from assistant.catalogue import catalogue as tools
+from assistant.tools import Tool, call_tool
 from foundation.errors import UserInputError
 
 log = logging.getLogger("subsidy.mcp")
@@ -52,42 +51,38 @@ def _version() -> str:
         return "0"
 
 
-async def list_tools(
-    _: ServerRequestContext[Any], __: types.PaginatedRequestParams | None
-) -> types.ListToolsResult:
-    return types.ListToolsResult(
-        tools=[
-            types.Tool(
-                name=tool.name,
-                title=tool.title,
-                description=tool.description,
-                input_schema=tool.input_schema(),
-                output_schema=tool.output_schema(),
-            )
-            for tool in tools().values()
-        ]
-    )
+def build_server(catalogue: Mapping[str, Tool]) -> Server[Any]:
+    """An MCP server offering these tools (`assistant.catalogue.catalogue(assistant)`)."""
 
+    async def list_tools(
+        _: ServerRequestContext[Any], __: types.PaginatedRequestParams | None
+    ) -> types.ListToolsResult:
+        return types.ListToolsResult(
+            tools=[
+                types.Tool(
+                    name=tool.name,
+                    title=tool.title,
+                    description=tool.description,
+                    input_schema=tool.input_schema(),
+                    output_schema=tool.output_schema(),
+                )
+                for tool in catalogue.values()
+            ]
+        )
 
-def error_result(text: str) -> types.CallToolResult:
-    return types.CallToolResult(content=[types.TextContent(text=text)], is_error=True)
+    async def call(_: ServerRequestContext[Any], params: types.CallToolRequestParams) -> types.CallToolResult:
+        """Run the tool off the event loop; user mistakes come back as a tool error naming the field."""
+        try:
+            result = await anyio.to_thread.run_sync(call_tool, params.name, params.arguments or {}, catalogue)
+        except UserInputError as err:
+            return error_result(str(err))
+        except Exception as err:  # a one-line error for the agent, the traceback for the log
+            log.exception("MCP tool %s failed", params.name)
+            return error_result(f"internal error ({type(err).__name__})")
+        data = result.model_dump(mode="json")
+        text = json.dumps(data, ensure_ascii=False)
+        return types.CallToolResult(content=[types.TextContent(text=text)], structured_content=data)
 
-
-async def call(_: ServerRequestContext[Any], params: types.CallToolRequestParams) -> types.CallToolResult:
-    """Run the tool off the event loop; user mistakes come back as a tool error naming the field."""
-    try:
-        result = await anyio.to_thread.run_sync(call_tool, params.name, params.arguments or {})
-    except UserInputError as err:
-        return error_result(str(err))
-    except Exception as err:  # a one-line error for the agent, the traceback for the log
-        log.exception("MCP tool %s failed", params.name)
-        return error_result(f"internal error ({type(err).__name__})")
-    data = result.model_dump(mode="json")
-    text = json.dumps(data, ensure_ascii=False)
-    return types.CallToolResult(content=[types.TextContent(text=text)], structured_content=data)
-
-
-def build_server() -> Server[Any]:
     return Server(
         NAME,
         version=_version(),
@@ -98,11 +93,15 @@ def build_server() -> Server[Any]:
     )
 
 
+def error_result(text: str) -> types.CallToolResult:
+    return types.CallToolResult(content=[types.TextContent(text=text)], is_error=True)
+
+
 # ---------------------------------------------------------------- stdio (`subsidy mcp`)
-def run_stdio() -> None:
+def run_stdio(catalogue: Mapping[str, Tool]) -> None:
     from mcp.server.stdio import stdio_server
 
-    server = build_server()
+    server = build_server(catalogue)
 
     async def main() -> None:
         async with stdio_server() as (read_stream, write_stream):
@@ -119,11 +118,13 @@ class MCPEndpoint:
     can answer it. `run()` must be entered in the service's lifespan.
     """
 
-    def __init__(self, check: Callable[[Scope], Awaitable[None]]):
+    def __init__(self, check: Callable[[Scope], Awaitable[None]], catalogue: Mapping[str, Tool]):
         self.check = check
         # No DNS-rebinding host check here: the service is reached through proxies under any name;
         # the API key (SUBSIDY_API_KEY) is what protects it.
-        self.manager = StreamableHTTPSessionManager(app=build_server(), stateless=True, json_response=True)
+        self.manager = StreamableHTTPSessionManager(
+            app=build_server(catalogue), stateless=True, json_response=True
+        )
 
     @asynccontextmanager
     async def run(self) -> AsyncIterator[None]:

@@ -12,10 +12,10 @@ from urllib.parse import quote
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from foundation.settings import DEFAULT_MAX_BODY_BYTES
 from subsidy.http_errors import SECURITY_HEADERS, BodyTooLarge, json_error_messages
 from subsidy.security import (
     API_KEY_HEADER,
-    DEFAULT_MAX_BODY_BYTES,
     LOGIN_COOKIE,
     LOGIN_PATH,
     OPEN_PATHS,

@@ -33,7 +33,9 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from starlette.concurrency import run_in_threadpool
 
 from assistant.models import Answer
+from assistant.turn import Assistant
 from calculators.request import IsoDate
+from foundation.dates import parse_iso_date
 from foundation.errors import UserInputError
 from foundation.limits import MAX_MESSAGE_CHARS
 from foundation.user_text import check_message
@@ -44,10 +46,11 @@ from subsidy.api_routes import (
     UNAVAILABLE,
     ErrorBody,
     JSONBodyRoute,
-    chat_turn_function,
     json_response,
-    require_data_dir,
+    require_store,
+    stored_turn,
 )
+from subsidy.dependencies import AssistantDep, SettingsDep
 from subsidy.http_errors import ServiceError
 from subsidy.security import check_api_key, limit_chat_rate, presented_key, settings_of
 
@@ -158,14 +161,13 @@ def user_turns(body: ChatCompletionRequest, limit: int) -> list[str]:
     return turns[-MAX_USER_TURNS:]
 
 
-def converse(turns: list[str], session_id: str | None, as_of: str | None) -> Answer:
+def converse(assistant: Assistant, turns: list[str], session_id: str | None, as_of: str | None) -> Answer:
     """The last turn's Answer, after the earlier ones (or the stored session) gave their facts."""
-    chat_turn = chat_turn_function()
     if session_id is not None:
-        return chat_turn(turns[-1], session_id=session_id, as_of=as_of)
+        return stored_turn(assistant, turns[-1], session_id, as_of)
     answer = None
     for message in turns:
-        answer = chat_turn(message, session_id=answer.session_id if answer else None, as_of=as_of)
+        answer = stored_turn(assistant, message, answer.session_id if answer else None, as_of)
     assert answer is not None
     return answer
 
@@ -284,17 +286,16 @@ async def list_models() -> ModelList:
     },
     dependencies=[Depends(limit_chat_rate)],
 )
-async def chat_completions(body: ChatCompletionRequest, request: Request) -> Response:
-    from foundation.dates import parse_iso_date
-
+async def chat_completions(
+    body: ChatCompletionRequest, assistant: AssistantDep, settings: SettingsDep
+) -> Response:
     if body.model != MODEL_ID:
         raise ServiceError(404, f"model: {body.model!r} does not exist", field="model", allowed=[MODEL_ID])
-    turns = user_turns(body, settings_of(request).max_message_chars)
+    turns = user_turns(body, settings.max_message_chars)
     if body.as_of is not None:
         parse_iso_date(body.as_of, "as_of", empty_is_today=False)  # the schema's YYYY-MM-DD, "" included
-    chat_turn_function()  # 503 before anything runs if the assistant cannot load
-    await run_in_threadpool(require_data_dir, "the chat")
-    answer = await run_in_threadpool(converse, turns, body.session_id, body.as_of or None)
+    await require_store()
+    answer = await run_in_threadpool(converse, assistant, turns, body.session_id, body.as_of or None)
     if body.stream:
         include_usage = bool((body.stream_options or {}).get("include_usage"))
         return StreamingResponse(

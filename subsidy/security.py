@@ -1,18 +1,7 @@
-"""The service's protections, configured from the environment.
-
-| variable | default | meaning |
-| --- | --- | --- |
-| `SUBSIDY_API_KEY` | unset | when set, every `/api/*` request needs the header `X-API-Key: <value>`, and the web pages a login (/login) |
-| `SUBSIDY_CORS_ORIGINS` | unset (CORS off) | comma-separated origins allowed to call the API from a browser |
-| `SUBSIDY_CHAT_RATE` | `6000/60` | chat turns allowed per client (IP) per N seconds, per worker process; across all instances when `SUBSIDY_DATABASE_URL` is set (subsidy/shared_rate_limit.py) |
-| `SUBSIDY_SEARCH_RATE` | `6000/60` | searches (API and policies page) allowed per client per N seconds, per worker |
-| `SUBSIDY_TRUSTED_PROXIES` | unset | comma-separated addresses or networks of reverse proxies whose `X-Forwarded-For` names the client (for the rate limits); unset: the header is ignored |
-| `SUBSIDY_MAX_BODY_BYTES` | `1048576` | request bodies above this are refused with 413 |
-| `SUBSIDY_MAX_MESSAGE_CHARS` | `4000` | a chat message above this is a 422 naming `message` |
-
-Here: the settings, the rate limits (per client, trusted proxies) and the API key and login
-cookie. The middleware that applies them is subsidy/middleware.py; the error shape and the
-security headers are subsidy/http_errors.py.
+"""The service's protections: the rate limits (per client, trusted proxies), the API key and
+the login cookie. Their settings (SUBSIDY_API_KEY, SUBSIDY_CHAT_RATE …) are read with all the
+others by foundation/settings.py. The middleware that applies them is subsidy/middleware.py; the
+error shape and the security headers are subsidy/http_errors.py.
 """
 
 from __future__ import annotations
@@ -22,93 +11,23 @@ import hmac
 import ipaddress
 import logging
 import math
-import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cache
 
 from fastapi import HTTPException, Request
 
-from foundation.env import max_message_chars, positive_int_setting
-from foundation.errors import ConfigError
-from foundation.limits import MAX_MESSAGE_CHARS
+from foundation.settings import ServiceSettings, Settings
 from subsidy.http_errors import ServiceError
 
 log = logging.getLogger("subsidy.service")
 
-DEFAULT_CHAT_RATE = "6000/60"
-DEFAULT_SEARCH_RATE = "6000/60"
-DEFAULT_MAX_BODY_BYTES = 1024 * 1024
-DEFAULT_MAX_MESSAGE_CHARS = MAX_MESSAGE_CHARS
-
-
-@dataclass(frozen=True)
-class ServiceSettings:
-    api_key: str | None = None
-    cors_origins: tuple[str, ...] = ()
-    chat_rate_limit: int = 6000
-    chat_rate_seconds: float = 60.0
-    search_rate_limit: int = 6000
-    search_rate_seconds: float = 60.0
-    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
-    max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS
-    trusted_proxies: tuple[str, ...] = ()  # addresses or networks (SUBSIDY_TRUSTED_PROXIES)
-
-
-def parse_rate(text: str, name: str = "SUBSIDY_CHAT_RATE") -> tuple[int, float]:
-    """`N/SECONDS` (e.g. `60/60`), or `N/minute` / `N/second` / `N/hour`."""
-    units = {"s": 1.0, "second": 1.0, "sec": 1.0, "m": 60.0, "min": 60.0, "minute": 60.0}
-    units |= {"h": 3600.0, "hour": 3600.0}
-    count, _, per = text.strip().partition("/")
-    per = per.strip().lower() or "60"
-    try:
-        seconds = units[per] if per in units else float(per)
-        limit = int(count)
-    except ValueError:
-        raise ConfigError(name, f"not a rate: {text!r}; use N/SECONDS, e.g. 600/60") from None
-    if limit < 1 or not seconds > 0:
-        raise ConfigError(name, f"not a rate: {text!r}; both numbers must be positive")
-    return limit, seconds
-
-
-def load_service_settings() -> ServiceSettings:
-    """Read the environment now (not at import), so a test or a restart sees the current values."""
-    api_key = os.environ.get("SUBSIDY_API_KEY", "").strip() or None
-    origins = tuple(o.strip() for o in os.environ.get("SUBSIDY_CORS_ORIGINS", "").split(",") if o.strip())
-    limit, seconds = parse_rate(os.environ.get("SUBSIDY_CHAT_RATE", "").strip() or DEFAULT_CHAT_RATE)
-    search_limit, search_seconds = parse_rate(
-        os.environ.get("SUBSIDY_SEARCH_RATE", "").strip() or DEFAULT_SEARCH_RATE, "SUBSIDY_SEARCH_RATE"
-    )
-    return ServiceSettings(
-        api_key=api_key,
-        cors_origins=origins,
-        chat_rate_limit=limit,
-        chat_rate_seconds=seconds,
-        search_rate_limit=search_limit,
-        search_rate_seconds=search_seconds,
-        max_body_bytes=positive_int_setting("SUBSIDY_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
-        max_message_chars=max_message_chars(),
-        trusted_proxies=parse_trusted_proxies(os.environ.get("SUBSIDY_TRUSTED_PROXIES", "")),
-    )
-
-
-def parse_trusted_proxies(text: str, name: str = "SUBSIDY_TRUSTED_PROXIES") -> tuple[str, ...]:
-    """Comma-separated addresses or networks (10.0.0.5, 10.0.0.0/8, ::1); a bad one is a ConfigError."""
-    out = []
-    for part in (p.strip() for p in text.split(",")):
-        if not part:
-            continue
-        try:
-            out.append(str(ipaddress.ip_network(part, strict=False)))
-        except ValueError:
-            raise ConfigError(name, f"not an IP address or network: {part!r}") from None
-    return tuple(out)
-
 
 def settings_of(request: Request) -> ServiceSettings:
-    return request.app.state.settings
+    """The service settings of the app serving this request (read once, when it was created)."""
+    settings: Settings = request.app.state.settings
+    return settings.service
 
 
 # ---------------------------------------------------------------- rate limiting

@@ -8,6 +8,7 @@ subsidy/security.py.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import AsyncIterator
@@ -16,15 +17,23 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Route
 from starlette.types import Scope
 
+from assistant.catalogue import catalogue
+from assistant.turn import Assistant
+from calculators.request import user_error as said_our_way
 from foundation.errors import ConfigError, SubsidyError, Unavailable, UserInputError
-from subsidy import health
+from foundation.settings import Settings
+from subsidy import api_routes, health, openai_routes, web
 from subsidy.http_errors import error_body
+from subsidy.mcp_server import MCPEndpoint
 from subsidy.middleware import GuardMiddleware, HeadAsGetMiddleware, KeyMiddleware
-from subsidy.security import RateLimiter, ServiceSettings, load_service_settings
+from subsidy.security import RateLimiter, check_api_key, limit_chat_rate, presented_key
+from subsidy.shared_rate_limit import chat_limiter
 
 log = logging.getLogger("subsidy.service")
 
@@ -58,10 +67,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, err: RequestValidationError) -> JSONResponse:
-        from calculators.request import user_error as said_our_way
-        from subsidy.api_routes import ChatRequest
-
-        fields = list(ChatRequest.model_fields) if request.url.path == "/api/chat" else None
+        fields = list(api_routes.ChatRequest.model_fields) if request.url.path == "/api/chat" else None
         problem = said_our_way(err.errors(), fields)
         return JSONResponse(status_code=422, content=error_body(str(problem), problem.field, problem.allowed))
 
@@ -90,32 +96,30 @@ def _wants_html(request: Request) -> bool:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    threading.Thread(target=health.warm_up, name="subsidy-warm-up", daemon=True).start()
+    warm_up = functools.partial(health.warm_up, app.state.assistant.search, app.state.settings.retrieval)
+    threading.Thread(target=warm_up, name="subsidy-warm-up", daemon=True).start()
     async with app.state.mcp.run():  # the MCP transport's task group, for /mcp
         yield
 
 
 async def _check_mcp_request(scope: Scope) -> None:
     """/mcp: the same key and chat rate limit as /api/chat (the body limit is the guard's)."""
-    from subsidy.security import check_api_key, limit_chat_rate, presented_key
-
     request = Request(scope)
     check_api_key(
-        request.app.state.settings,
+        request.app.state.settings.service,
         presented_key(request.headers.get("x-api-key"), request.headers.get("authorization")),
     )
     if request.method == "POST":
         limit_chat_rate(request)
 
 
-def create_app(settings: ServiceSettings | None = None) -> FastAPI:
-    from fastapi.middleware.cors import CORSMiddleware
-    from starlette.routing import Route
-
-    from subsidy import api_routes, openai_routes
-    from subsidy.mcp_server import MCPEndpoint
-
-    settings = settings or load_service_settings()
+def create_app(settings: Settings | None = None, *, assistant: Assistant | None = None) -> FastAPI:
+    """The web service of these settings (default: the environment's, read now) and this assistant
+    (default: one made of the settings). Routes reach both through `subsidy.dependencies`, so a
+    test replaces either with `app.dependency_overrides` or passes its own here."""
+    settings = settings or Settings.from_env()
+    assistant = assistant or Assistant.from_settings(settings)
+    service = settings.service
     app = FastAPI(
         title="标准化补助助手 API",
         description=DESCRIPTION,
@@ -125,14 +129,13 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         lifespan=_lifespan,
     )
     app.state.settings = settings
-    from subsidy.shared_rate_limit import chat_limiter
-
-    app.state.chat_limiter = chat_limiter(settings.chat_rate_limit, settings.chat_rate_seconds)
-    app.state.search_limiter = RateLimiter(settings.search_rate_limit, settings.search_rate_seconds)
+    app.state.assistant = assistant
+    app.state.chat_limiter = chat_limiter(settings)
+    app.state.search_limiter = RateLimiter(service.search_rate_limit, service.search_rate_seconds)
     install_error_handlers(app)
     app.include_router(api_routes.router)
     app.include_router(openai_routes.router)
-    app.state.mcp = MCPEndpoint(_check_mcp_request)
+    app.state.mcp = MCPEndpoint(_check_mcp_request, catalogue(assistant, settings))
     app.router.routes.append(Route("/mcp", endpoint=app.state.mcp, include_in_schema=False))
 
     base_openapi = app.openapi
@@ -140,24 +143,22 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             app.openapi_schema = api_routes.finish_openapi(
-                base_openapi(), settings.api_key is not None, settings.max_message_chars
+                base_openapi(), service.api_key is not None, service.max_message_chars
             )
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
 
-    if settings.cors_origins:
+    if service.cors_origins:
         app.add_middleware(
             CORSMiddleware,
-            allow_origins=list(settings.cors_origins),
+            allow_origins=list(service.cors_origins),
             allow_methods=["GET", "POST"],
             allow_headers=["Content-Type", "X-API-Key"],
         )
     app.add_middleware(HeadAsGetMiddleware)
-    app.add_middleware(GuardMiddleware, max_body_bytes=settings.max_body_bytes)
-    app.add_middleware(KeyMiddleware, api_key=settings.api_key)  # outermost: the key before the body
-    from subsidy import web
-
+    app.add_middleware(GuardMiddleware, max_body_bytes=service.max_body_bytes)
+    app.add_middleware(KeyMiddleware, api_key=service.api_key)  # outermost: the key before the body
     web.mount(app)
     return app
 
@@ -165,17 +166,23 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
 KEEP_ALIVE_SECONDS = 75
 
 
-def serve(host: str, port: int, workers: int = 1) -> None:
+def serve(host: str, port: int, workers: int = 1, *, assistant: Assistant | None = None) -> None:
     """Run uvicorn; with workers > 1 each process builds its own app (sessions live in the store:
-    SQLite in the data directory, or SUBSIDY_DATABASE_URL)."""
+    SQLite in the data directory, or SUBSIDY_DATABASE_URL). With `assistant` (one process): the
+    app of the environment's settings around that assistant."""
     import uvicorn
 
-    load_service_settings()  # a bad SUBSIDY_* variable is one line from the CLI, not a worker crash
+    settings = Settings.from_env()  # a bad SUBSIDY_* variable is one line from the CLI, not a worker crash
     health.require_usable_data_dir()
+    if assistant is not None and workers != 1:
+        raise ValueError("an assistant object is served by one worker process")
+    app: Any = (
+        "subsidy.service:create_app" if assistant is None else create_app(settings, assistant=assistant)
+    )
 
     uvicorn.run(
-        "subsidy.service:create_app",
-        factory=True,
+        app,
+        factory=assistant is None,
         host=host,
         port=port,
         workers=workers,

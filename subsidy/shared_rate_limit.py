@@ -18,6 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from assistant import store
+from foundation.settings import Settings
 from subsidy.security import RateLimiter
 
 log = logging.getLogger("subsidy.service")
@@ -81,10 +82,9 @@ class DatabaseRateLimiter:
         return (1.0 - float(tokens)) / self.refill_per_second
 
 
-def chat_limiter(limit: int, seconds: float) -> RateLimiter | DatabaseRateLimiter:
+def chat_limiter(settings: Settings) -> RateLimiter | DatabaseRateLimiter:
     """Shared across instances when SUBSIDY_DATABASE_URL is set; per worker process otherwise."""
-    if store.configured_url() is None:
+    limit, seconds = settings.service.chat_rate_limit, settings.service.chat_rate_seconds
+    if settings.database_url is None:
         return RateLimiter(limit, seconds)
-    from assistant.sessions import database_url
-
-    return DatabaseRateLimiter(database_url(), limit, seconds)
+    return DatabaseRateLimiter(store.database_url(settings.data_dir, settings.database_url), limit, seconds)

@@ -1,22 +1,59 @@
-"""Stand-ins shared by the test modules: a deterministic chat assistant and a search module.
+"""Stand-ins shared by the test modules: a deterministic chat assistant and a search, and the
+test client that uses them.
 
-The service imports `assistant.turn` and `knowledge.search` when a request needs them, so a fake
-is a module put in `sys.modules` under that name (undone with the test's monkeypatch).
+The routes are given the app's assistant by `subsidy.dependencies.get_assistant`; `make_client`
+overrides that dependency (`app.dependency_overrides`) with the stand-ins the test put in place
+(`install_fake_assistant`, `install_search`, undone with the test's monkeypatch), looked up at
+request time, so a client made before the stand-in is installed uses it too.
 """
 
 from __future__ import annotations
 
-import sys
+import dataclasses
 import types
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from fastapi import Request
+from fastapi.testclient import TestClient
 from pydantic import BaseModel, Field
 
+from assistant.models import SessionState
+from assistant.sessions import SessionStore
 from calculators.engine import estimate
 from calculators.models import Citation, Estimate
+from foundation.settings import Settings
+from subsidy.dependencies import get_assistant
+from subsidy.service import create_app
+
+# the stand-ins of the running test: "assistant" (a FakeAssistant), "search" (a holder whose
+# `search` attribute is the function)
+_active: dict[str, Any] = {}
+
+
+def _assistant_in_force(request: Request) -> Any:
+    fake = _active.get("assistant")
+    if fake is not None:
+        return fake
+    real = request.app.state.assistant
+    holder = _active.get("search")
+    if holder is None:
+        return real
+    return dataclasses.replace(real, search=lambda *a, **k: holder.search(*a, **k))
+
+
+def make_client(settings: Settings | None = None, **service: Any) -> TestClient:
+    """A test client of an app of these settings (default: the environment's), its service
+    settings changed as given (`chat_rate_limit=3`), using the test's stand-ins."""
+    settings = settings or Settings.from_env()
+    if service:
+        settings = settings.with_service(**service)
+    app = create_app(settings)
+    app.dependency_overrides[get_assistant] = _assistant_in_force
+    return TestClient(app, raise_server_exceptions=False)
+
 
 # the one achievement FakeAssistant estimates: a lead-drafted national standard
 NATIONAL_STANDARD = {
@@ -35,7 +72,7 @@ class FakeAnswer(BaseModel):
 
 
 class FakeAssistant:
-    """chat_turn(message, session_id, as_of): remembers the city per session, answers from the engine.
+    """turn(message, session_id, as_of): remembers the city per session, answers from the engine.
 
     "在<city>" sets the session's city; "<script>…" is echoed back; any message with 国家标准 asks
     the engine for a lead/draft national standard in the session's city. Like the real one, it
@@ -44,23 +81,19 @@ class FakeAssistant:
 
     CITIES = {"天津": "tianjin", "郑州": "zhengzhou", "威海": "weihai"}
 
-    def __init__(self) -> None:
+    def __init__(self, store: SessionStore | None = None) -> None:
         self.sessions: dict[str, dict[str, Any]] = {}
+        self.store = store or SessionStore.from_settings(Settings.from_env())
 
-    def chat_turn(self, message: str, session_id: str | None = None, as_of: str | None = None) -> FakeAnswer:
-        from assistant import sessions
-        from assistant.models import SessionState
+    def search(self, *args: Any, **kwargs: Any) -> list[Any]:
+        """The test's stand-in search (`install_search`), else nothing found."""
+        holder = _active.get("search")
+        return holder.search(*args, **kwargs) if holder is not None else []
 
+    def turn(self, message: str, session_id: str | None = None, as_of: str | None = None) -> FakeAnswer:
         answer = self.answer(message, session_id or uuid.uuid4().hex, as_of)
-        sessions.save_turn(
-            answer.session_id,
-            SessionState(),
-            message,
-            answer.answer,
-            answer.follow_up,
-            citations=answer.citations,
-            estimate=answer.estimate,
-        )
+        with self.store.turn_lock(answer.session_id):
+            self.store.save_turn(answer.session_id, SessionState(), message, answer)  # type: ignore[arg-type]
         return answer
 
     def answer(self, message: str, session_id: str, as_of: str | None) -> FakeAnswer:
@@ -85,25 +118,22 @@ class FakeAssistant:
         )
 
 
-def install_fake_assistant(monkeypatch: pytest.MonkeyPatch | None = None) -> FakeAssistant:
-    """Put FakeAssistant where the service imports `assistant.turn` from (for good without a
-    monkeypatch: the server processes of tests/test_load.py start this way)."""
+def install_fake_assistant(monkeypatch: pytest.MonkeyPatch) -> FakeAssistant:
+    """FakeAssistant answers the chat of every client of `make_client` in this test (its sessions
+    in the test's SUBSIDY_DATA_DIR)."""
     fake = FakeAssistant()
-    module = types.ModuleType("assistant.turn")
-    module.chat_turn = fake.chat_turn  # type: ignore[attr-defined]
-    if monkeypatch is None:
-        sys.modules["assistant.turn"] = module
-    else:
-        monkeypatch.setitem(sys.modules, "assistant.turn", module)
+    monkeypatch.setitem(_active, "assistant", fake)
     return fake
 
 
-def install_search(monkeypatch: pytest.MonkeyPatch, search: Callable[..., list[Any]]) -> types.ModuleType:
-    """Put a stand-in `knowledge.search` module whose `search` is the given function."""
-    module = types.ModuleType("knowledge.search")
-    module.search = search  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "knowledge.search", module)
-    return module
+def install_search(
+    monkeypatch: pytest.MonkeyPatch, search: Callable[..., list[Any]]
+) -> types.SimpleNamespace:
+    """The given function searches for every client of `make_client` in this test; returns its
+    holder (set the holder's `search` to change it)."""
+    holder = types.SimpleNamespace(search=search)
+    monkeypatch.setitem(_active, "search", holder)
+    return holder
 
 
 class FakeHit(BaseModel):

@@ -17,19 +17,17 @@ import pytest
 from fastapi.testclient import TestClient
 
 from calculators.engine import estimate
-from subsidy.security import RateLimiter, ServiceSettings, parse_rate
-from subsidy.service import create_app
-from tests.fakes import install_fake_assistant, install_search
+from foundation.errors import Unavailable
+from foundation.settings import parse_rate
+from subsidy.security import RateLimiter
+from tests import fakes
+from tests.fakes import FakeAssistant, install_fake_assistant, install_search, make_client
 
 TIANJIN = {
     "city": "天津",
     "as_of": "2022-06-01",
     "achievements": [{"type": "standard", "level": "national", "role": "lead", "action": "draft"}],
 }
-
-
-def make_client(**settings: Any) -> TestClient:
-    return TestClient(create_app(ServiceSettings(**settings)), raise_server_exceptions=False)
 
 
 @pytest.fixture
@@ -204,7 +202,11 @@ def test_chat_errors_are_422_naming_the_field(client, fake_assistant, body, fiel
 
 
 def test_chat_without_the_assistant_is_503(client, monkeypatch):
-    monkeypatch.setitem(sys.modules, "assistant.turn", None)  # import fails
+    class NoModel(FakeAssistant):  # the assistant's embedding model cannot be loaded: a server fault
+        def turn(self, *args: Any, **kwargs: Any) -> Any:
+            raise Unavailable("SUBSIDY_EMBEDDING_MODEL", "cannot be loaded")
+
+    monkeypatch.setitem(fakes._active, "assistant", NoModel())
     response = client.post("/api/chat", json={"message": "你好"})
     assert response.status_code == 503
     assert "not available" in response.json()["detail"]
@@ -246,20 +248,20 @@ def test_parse_rate_rejects_nonsense(text):
 
 
 def test_settings_come_from_the_environment(monkeypatch):
-    from subsidy.security import load_service_settings
+    from foundation.settings import Settings
 
     monkeypatch.setenv("SUBSIDY_API_KEY", "k")
     monkeypatch.setenv("SUBSIDY_CORS_ORIGINS", "https://a.example, https://b.example")
     monkeypatch.setenv("SUBSIDY_CHAT_RATE", "5/10")
     monkeypatch.setenv("SUBSIDY_MAX_MESSAGE_CHARS", "100")
-    settings = load_service_settings()
+    settings = Settings.from_env().service
     assert settings.api_key == "k"
     assert settings.cors_origins == ("https://a.example", "https://b.example")
     assert (settings.chat_rate_limit, settings.chat_rate_seconds) == (5, 10.0)
     assert settings.max_message_chars == 100
     monkeypatch.setenv("SUBSIDY_MAX_BODY_BYTES", "lots")
     with pytest.raises(ValueError, match="SUBSIDY_MAX_BODY_BYTES"):
-        load_service_settings()
+        Settings.from_env()
 
 
 # ---------------------------------------------------------------- API key, CORS, headers

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from foundation.settings import Settings
 from knowledge.corpus import load_articles
 from knowledge.search import Searcher
-from knowledge.settings import load_settings
 
 # Starts a Chroma server process.
 pytestmark = pytest.mark.integration
@@ -82,7 +82,7 @@ def test_index_and_search_through_a_chroma_server(
     monkeypatch.setenv("SUBSIDY_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("CHROMA_HOST", "127.0.0.1")
     monkeypatch.setenv("CHROMA_PORT", str(chroma_server))
-    settings = load_settings()
+    settings = Settings.from_env().retrieval
     assert settings.uses_server and settings.chroma_port == chroma_server
 
     articles = [a for a in load_articles() if a.document_id == "weihai-subsidy-measures"]

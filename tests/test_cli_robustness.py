@@ -81,15 +81,16 @@ def test_the_cli_uses_the_api_message_limit(run) -> None:
 
 
 def test_ask_refuses_5000_characters_like_http() -> None:
+    from foundation.settings import Settings
     from subsidy.api_routes import check_message
     from subsidy.commands.ask import check_question
-    from subsidy.security import DEFAULT_MAX_MESSAGE_CHARS
 
     text = "天" * 5000
+    limit = Settings.from_env().max_message_chars  # the default, as both faces read it
     with pytest.raises(UserInputError) as http:
-        check_message(text, DEFAULT_MAX_MESSAGE_CHARS)
+        check_message(text, limit)
     with pytest.raises(UserInputError) as cli:
-        check_question(text, field="message")
+        check_question(text, limit, field="message")
     assert str(cli.value) == str(http.value) == "message: too long: 5000 characters (limit 4000)"
 
 

@@ -138,9 +138,9 @@ def test_sentence_transformers_from_a_local_directory_offline(
 @needs_st
 @pytest.mark.integration
 def test_sentence_transformers_model_gets_its_own_collection(minilm_path: str, tmp_path: Path) -> None:
+    from foundation.settings import RetrievalSettings
     from knowledge.corpus import load_articles
     from knowledge.search import Searcher
-    from knowledge.settings import RetrievalSettings
 
     articles = [a for a in load_articles() if a.document_id == "tianjin-subsidy-measures"][:8]
     settings = RetrievalSettings(data_dir=tmp_path, embedding_model=f"st:{minilm_path}")

@@ -327,13 +327,13 @@ def test_forwarded_for_is_believed_only_from_trusted_proxies(peer, forwarded, tr
 
 def test_trusted_proxies_setting_is_checked(monkeypatch):
     from foundation.errors import ConfigError
-    from subsidy.security import load_service_settings
+    from foundation.settings import Settings
 
     monkeypatch.setenv("SUBSIDY_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8")
-    assert load_service_settings().trusted_proxies == ("127.0.0.1/32", "10.0.0.0/8")
+    assert Settings.from_env().service.trusted_proxies == ("127.0.0.1/32", "10.0.0.0/8")
     monkeypatch.setenv("SUBSIDY_TRUSTED_PROXIES", "localhost")
     with pytest.raises(ConfigError, match="SUBSIDY_TRUSTED_PROXIES"):
-        load_service_settings()
+        Settings.from_env()
 
 
 @pytest.mark.parametrize(("trusted", "limited"), [("", True), ("127.0.0.1", False)])
@@ -474,8 +474,8 @@ def test_a_bad_llm_timeout_is_a_one_line_config_error(monkeypatch, bad):
 
 def test_one_data_directory_for_sessions_index_and_user_data(monkeypatch, tmp_path):
     from assistant import sessions
-    from knowledge.settings import load_settings
+    from foundation.settings import Settings
     from knowledge.user_data import user_data_dir
 
     monkeypatch.setenv("SUBSIDY_DATA_DIR", str(tmp_path))
-    assert sessions.data_dir() == load_settings().data_dir == user_data_dir() == tmp_path
+    assert sessions.data_dir() == Settings.from_env().retrieval.data_dir == user_data_dir() == tmp_path

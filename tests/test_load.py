@@ -27,6 +27,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from foundation.settings import Settings
+
 # Real servers (subprocesses), PostgreSQL, and load: ~90 s.
 pytestmark = pytest.mark.integration
 
@@ -78,7 +80,7 @@ def shared_index_data_dir(path: Path) -> Path:
         previous = os.environ.get("SUBSIDY_DATA_DIR")
         os.environ["SUBSIDY_DATA_DIR"] = str(SESSION_DATA_DIR)
         try:
-            build_index(notify=lambda message: None)
+            build_index(Settings.from_env().retrieval, notify=lambda message: None)
         finally:
             if previous is not None:
                 os.environ["SUBSIDY_DATA_DIR"] = previous
@@ -90,10 +92,9 @@ def shared_index_data_dir(path: Path) -> Path:
 
 LAUNCH_WITH_FAKE_ASSISTANT = """
 import sys
-from tests.fakes import install_fake_assistant
-install_fake_assistant()
+from tests.fakes import FakeAssistant
 from subsidy.service import serve
-serve("127.0.0.1", int(sys.argv[1]), 1)
+serve("127.0.0.1", int(sys.argv[1]), 1, assistant=FakeAssistant())
 """
 
 

@@ -7,14 +7,14 @@ import random
 import numpy as np
 import pytest
 
+from foundation.settings import Settings
 from knowledge.embeddings import get_embedder
 from knowledge.passage_vectors import cached_vectors
 from knowledge.search import Searcher
-from knowledge.settings import load_settings
 
 
 def _entries_and_model():
-    searcher = Searcher(load_settings(), sync=False)
+    searcher = Searcher(Settings.from_env().retrieval, sync=False)
     return searcher.entries(), searcher.embedder.model_id
 
 
@@ -48,6 +48,6 @@ def test_a_fresh_index_takes_its_vectors_from_the_shipped_file(tmp_path, monkeyp
     from knowledge.search import build_index
 
     monkeypatch.setenv("SUBSIDY_DATA_DIR", str(tmp_path))
-    report = build_index(notify=lambda message: None)
+    report = build_index(Settings.from_env().retrieval, notify=lambda message: None)
     assert report.added == report.total > 900
     assert report.from_shipped == report.total

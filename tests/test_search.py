@@ -18,10 +18,10 @@ import numpy as np
 import pytest
 
 from foundation.errors import BadQueryError, UnknownCityError
+from foundation.settings import RetrievalSettings, Settings
 from knowledge.corpus import load_articles, load_documents, searchable_articles
 from knowledge.embeddings import get_embedder
 from knowledge.search import MAX_K, Searcher, reset_searcher, search
-from knowledge.settings import RetrievalSettings
 from knowledge.vector_store import IndexUnavailableError, VectorStore
 
 # Builds the full index (the real embedding model) and runs the CLI on it.
@@ -51,7 +51,7 @@ def build_session_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
         patch.delenv("CHROMA_HOST", raising=False)
         patch.delenv("CHROMA_PORT", raising=False)
         reset_searcher()
-        report = build_index(notify=lambda message: None)
+        report = build_index(Settings.from_env().retrieval, notify=lambda message: None)
         assert report.added + report.unchanged + report.updated + report.relabelled == len(
             searchable_articles()
         )
@@ -309,7 +309,7 @@ import json, sys
 from pathlib import Path
 from knowledge.corpus import load_articles
 from knowledge.search import Searcher
-from knowledge.settings import RetrievalSettings
+from foundation.settings import RetrievalSettings, Settings
 
 articles = [a for a in load_articles() if a.document_id == "tianjin-subsidy-measures"][:8]
 notify = lambda message: print(message, file=sys.stderr)

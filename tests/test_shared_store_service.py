@@ -7,10 +7,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from assistant import store
-from subsidy.security import RateLimiter, ServiceSettings
-from subsidy.service import create_app
+from subsidy.security import RateLimiter
 from subsidy.shared_rate_limit import DatabaseRateLimiter
-from tests.fakes import install_fake_assistant
+from tests.fakes import install_fake_assistant, make_client
 from tests.postgres_cluster import free_port
 from tests.test_api import run_serve
 
@@ -19,7 +18,7 @@ pytestmark = pytest.mark.integration
 
 
 def instance(**settings) -> TestClient:
-    return TestClient(create_app(ServiceSettings(**settings)), raise_server_exceptions=False)
+    return make_client(**settings)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import sys
 from html.parser import HTMLParser
 from urllib.parse import urlencode
 
@@ -14,9 +13,10 @@ from openpyxl import load_workbook
 
 from calculators.engine import estimate
 from calculators.models import BASIS_ZH, STATUS_ZH
+from foundation.errors import Unavailable
 from knowledge import corpus
 from knowledge.regions import money_regions
-from tests.fakes import install_fake_assistant, install_fake_search
+from tests.fakes import install_fake_assistant, install_fake_search, install_search
 from tests.test_api import make_client
 
 STANDARD = {"t0": "standard", "n0": "1", "f0.standard.level": "national", "f0.standard.role": "lead"}
@@ -444,7 +444,10 @@ def test_policy_search_box_shows_hits(client, monkeypatch):
 
 
 def test_policy_search_box_without_retrieval(client, monkeypatch):
-    monkeypatch.setitem(sys.modules, "knowledge.search", None)
+    def search(*_: object, **__: object) -> list[object]:  # the index cannot be opened
+        raise Unavailable("index", "cannot be opened")
+
+    install_search(monkeypatch, search)
     html = client.get("/policies?q=x").text
     assert "检索暂不可用" in html
 

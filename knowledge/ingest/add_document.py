@@ -190,9 +190,9 @@ def _record(doc_id: str, read: ReadDocument, place: Region, source_name: str) ->
 
 def _index(progress: Progress | None) -> int:
     """Bring the retrieval index up to date: only new or changed articles are embedded."""
+    from foundation.settings import Settings
     from knowledge.search import Searcher, reset_searcher
-    from knowledge.settings import load_settings
 
-    report = Searcher(load_settings(), sync=False).build(progress=progress)
+    report = Searcher(Settings.from_env().retrieval, sync=False).build(progress=progress)
     reset_searcher()
     return report.embedded - report.from_shipped

@@ -7,6 +7,8 @@ import sys
 
 import typer
 
+from subsidy.commands import settings_of
+
 
 def print_answer(answer: object, console: object | None = None) -> None:
     """The human form of an Answer: the text, then the question back, then the session id."""
@@ -20,19 +22,17 @@ def print_answer(answer: object, console: object | None = None) -> None:
         out.print(Text.assemble(("请补充：", "bold"), answer.follow_up))  # type: ignore[attr-defined]
 
 
-def check_question(text: str, field: str = "QUESTION") -> str:
+def check_question(text: str, limit: int, field: str = "QUESTION") -> str:
     """The same check as POST /api/chat (empty, or longer than SUBSIDY_MAX_MESSAGE_CHARS)."""
-    from foundation.env import max_message_chars
     from foundation.user_text import check_message
 
-    # only this one variable: a bad SUBSIDY_CHAT_RATE etc. concerns `serve`, not the CLI
-    limit = max_message_chars()
     return check_message(text, limit, field=field)
 
 
 def register(app: typer.Typer) -> None:
     @app.command("ask")
     def ask(
+        ctx: typer.Context,
         question: str = typer.Argument(..., help="the question, in Chinese"),
         as_of: str = typer.Option(None, "--as-of", help="date of the award (YYYY-MM-DD); default today"),
         as_json: bool = typer.Option(False, "--json", help="print the Answer as JSON (CONTRACT.md)"),
@@ -44,16 +44,17 @@ def register(app: typer.Typer) -> None:
         from assistant import sessions
         from foundation.dates import parse_iso_date
 
-        check_question(question)
+        settings = settings_of(ctx)
+        check_question(question, settings.max_message_chars)
         if as_of:
             parse_iso_date(as_of)
         sessions.check_session_id(session)
         sessions.check_writable()  # before answering: an answer whose session is lost is no answer
 
-        from assistant.turn import chat_turn
+        from assistant.turn import Assistant
 
-        with sessions.turn_lock(session):  # a server answering the same conversation waits for this turn
-            answer = chat_turn(question, session_id=session, as_of=as_of)
+        # a server answering the same conversation waits for this turn (the Assistant's turn lock)
+        answer = Assistant.from_settings(settings).turn(question, session_id=session, as_of=as_of)
         if as_json:
             sys.stdout.write(json.dumps(answer.model_dump(mode="json"), ensure_ascii=False, indent=1) + "\n")
             return

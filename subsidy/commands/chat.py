@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import typer
 
 from foundation.errors import UserInputError
+from subsidy.commands import settings_of
 
 HELP = "/facts 查看已记录的信息 · /reset 重新开始 · /quit 退出"
 
@@ -53,6 +54,7 @@ def _facts(session_id: str) -> str:
 def register(app: typer.Typer) -> None:
     @app.command("chat")
     def chat(
+        ctx: typer.Context,
         as_of: str = typer.Option(None, "--as-of", help="date of the award (YYYY-MM-DD); default today"),
         session: str = typer.Option(None, "--session", help="continue an earlier conversation"),
     ) -> None:
@@ -60,7 +62,7 @@ def register(app: typer.Typer) -> None:
         from rich.console import Console
 
         from assistant import sessions
-        from assistant.turn import chat_turn
+        from assistant.turn import Assistant
         from foundation.dates import parse_iso_date
         from subsidy.commands.ask import check_question, print_answer
 
@@ -68,6 +70,8 @@ def register(app: typer.Typer) -> None:
             parse_iso_date(as_of)  # a bad date is a one-line error before the conversation starts
         session_id = sessions.check_session_id(session) or sessions.new_session_id()
         sessions.check_writable()  # a store that cannot keep the conversation: one line, before it starts
+        settings = settings_of(ctx)
+        assistant = Assistant.from_settings(settings)
         interactive = sys.stdin.isatty()
         rejected = 0
         console = Console(highlight=False, soft_wrap=True)
@@ -78,7 +82,7 @@ def register(app: typer.Typer) -> None:
             if text in ("/quit", "/exit", "/q"):
                 break
             if text == "/reset":
-                sessions.reset(session_id)
+                assistant.store.reset(session_id)
                 session_id = sessions.new_session_id()
                 console.print("已重新开始。")
                 continue
@@ -91,13 +95,12 @@ def register(app: typer.Typer) -> None:
             if not text:
                 continue
             try:
-                check_question(line, field="message")
+                check_question(line, settings.max_message_chars, field="message")
             except UserInputError as err:  # this turn only: the conversation goes on
                 print(f"error: {err}", file=sys.stderr)
                 rejected += 1
                 continue
-            with sessions.turn_lock(session_id):
-                answer = chat_turn(line, session_id=session_id, as_of=as_of)
+            answer = assistant.turn(line, session_id=session_id, as_of=as_of)
             session_id = answer.session_id
             if not interactive:
                 console.print(f"你：{line}", markup=False)

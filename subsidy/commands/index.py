@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import typer
 
+from subsidy.commands import settings_of
+
 
 def register(app: typer.Typer) -> None:
     @app.command("index")
     def index(
+        ctx: typer.Context,
         rebuild: bool = typer.Option(False, "--rebuild", help="drop the index and embed every article again"),
     ) -> None:
         """(Re)build the retrieval index: embeds new or changed articles, removes vanished ones."""
@@ -38,6 +41,11 @@ def register(app: typer.Typer) -> None:
             def on_progress(done: int, total: int) -> None:
                 progress.update(task, completed=done, total=total)
 
-            report = build_index(rebuild=rebuild, progress=on_progress, notify=progress.console.print)
+            report = build_index(
+                settings_of(ctx).retrieval,
+                rebuild=rebuild,
+                progress=on_progress,
+                notify=progress.console.print,
+            )
         print(f"index: {report.location} · collection {report.collection} · model {report.model_id}")
         print(report.summary())

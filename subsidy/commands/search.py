@@ -9,6 +9,7 @@ from typing import Any
 import typer
 
 from foundation.limits import MAX_QUERY_CHARS
+from subsidy.commands import settings_of
 
 
 def _print_table(query: str, hits: list[Any]) -> None:
@@ -42,6 +43,7 @@ def _print_table(query: str, hits: list[Any]) -> None:
 def register(app: typer.Typer) -> None:
     @app.command("search")
     def search(
+        ctx: typer.Context,
         query: str = typer.Argument(
             ..., help=f"what to look for, in plain Chinese (at most {MAX_QUERY_CHARS:,} characters)"
         ),
@@ -55,16 +57,14 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="print the hits as a JSON list"),
     ) -> None:
         """Hybrid retrieval (BM25 + embeddings) over the policy articles."""
-        from knowledge.search import clamp_k, clean_query, resolve_city
+        from knowledge.search import Retriever, clamp_k, clean_query, resolve_city
 
         # check the input before loading any model or index: mistakes fail fast
         clean_query(query)
         clamp_k(k, "--k")
         resolve_city(city, "--city")
-
-        from knowledge.search import search as run_search
-
-        hits = run_search(query, k=k, city=city, include_national=with_national)
+        retriever = Retriever(settings_of(ctx).retrieval)
+        hits = retriever.search(query, k=k, city=city, include_national=with_national)
         if as_json:
             data = [hit.model_dump(mode="json") for hit in hits]
             sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=1) + "\n")

@@ -47,11 +47,11 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Web UI + HTTP API (OpenAPI at /docs). Protections are set by SUBSIDY_* variables (see subsidy/security.py)."""
+        from foundation.settings import Settings
         from subsidy.health import require_usable_data_dir
-        from subsidy.security import load_service_settings
         from subsidy.service import serve
 
-        settings = load_service_settings()  # a bad SUBSIDY_* variable: one line, before anything starts
+        settings = Settings.from_env().service  # a bad SUBSIDY_* variable: one line, before anything starts
         require_usable_data_dir()  # before "serving on": a server that cannot keep conversations won't start
         check_can_listen(host, port)
         notes = []

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from subsidy.dependencies import get_settings
 from subsidy.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
@@ -44,7 +45,7 @@ async def api_docs(request: Request) -> HTMLResponse:
         info=schema.get("info", {}),
         operations=operations,
         components=components,
-        api_key_required=request.app.state.settings.api_key is not None,
+        api_key_required=get_settings(request).service.api_key is not None,
     )
 
 

@@ -15,8 +15,11 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from assistant.turn import Assistant
 from foundation.errors import UserInputError
-from subsidy.security import limit_chat_rate, settings_of
+from subsidy.api_routes import run_chat_turn
+from subsidy.dependencies import AssistantDep, SettingsDep, get_settings
+from subsidy.security import limit_chat_rate
 from subsidy.web.forms import form_fields, same_origin
 from subsidy.web.messages import chinese_message
 from subsidy.web.rendering import distinct_statuses, render
@@ -94,26 +97,23 @@ def answer_view(answer: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def conversation(session_id: str | None) -> list[dict[str, Any]]:
+def conversation(assistant: Assistant, session_id: str | None) -> list[dict[str, Any]]:
     """The page's turns: the session's last turns as the assistant stored them (any worker, any face)."""
-    from assistant import sessions
-
     if not session_id:
         return []
-    return [{**turn, "view": answer_view(turn["answer"])} for turn in sessions.recent_turns(session_id)]
+    turns = assistant.store.recent_turns(session_id)
+    return [{**turn, "view": answer_view(turn["answer"])} for turn in turns]
 
 
-def _latest_turn_number(session_id: str) -> int:
+def _latest_turn_number(assistant: Assistant, session_id: str) -> int:
     """The number of the turn the assistant just stored (the page's #turn-N); 0 if it could not."""
-    from assistant import sessions
-
-    latest = sessions.recent_turns(session_id, last=1)
+    latest = assistant.store.recent_turns(session_id, last=1)
     return latest[0]["n"] if latest else 0
 
 
 def _page(request: Request, turns: list[dict[str, Any]], status_code: int = 200, **form: Any) -> HTMLResponse:
     context = {"error": None, "technical": None, "message": "", "as_of": ""} | form
-    context["max_message_chars"] = settings_of(request).max_message_chars
+    context["max_message_chars"] = get_settings(request).max_message_chars
     return render(
         "chat.html",
         status_code=status_code,
@@ -126,28 +126,26 @@ def _page(request: Request, turns: list[dict[str, Any]], status_code: int = 200,
 
 
 @router.get("/", response_class=HTMLResponse)
-async def chat_page(request: Request) -> HTMLResponse:
-    return _page(request, conversation(session_from_cookie(request)))
+async def chat_page(request: Request, assistant: AssistantDep) -> HTMLResponse:
+    return _page(request, conversation(assistant, session_from_cookie(request)))
 
 
 @router.post("/chat", dependencies=[Depends(limit_chat_rate), Depends(same_origin)])
-async def chat_post(request: Request) -> Response:
-    from subsidy.api_routes import run_chat_turn
-
+async def chat_post(request: Request, assistant: AssistantDep, settings: SettingsDep) -> Response:
     form = await form_fields(request)
     message = form.get("message", "")
     as_of = form.get("as_of", "").strip() or None
     fragment = request.query_params.get("fragment") == "1"
     session_id = session_from_cookie(request)
     try:
-        answer = await run_chat_turn(request, message, session_id, as_of)
+        answer = await run_chat_turn(assistant, settings, message, session_id, as_of)
     except UserInputError as err:
         said, technical = chinese_message(str(err))
         if fragment:
             return render("_chat_error.html", status_code=422, message=said, technical=technical)
         return _page(
             request,
-            conversation(session_id),
+            conversation(assistant, session_id),
             status_code=422,
             error=said,
             technical=technical,
@@ -155,7 +153,7 @@ async def chat_post(request: Request) -> Response:
             as_of=as_of or "",
         )
     data = answer.model_dump(mode="json")
-    seq = _latest_turn_number(data["session_id"])
+    seq = _latest_turn_number(assistant, data["session_id"])
     if fragment:
         turn = {"message": message, "answer": data, "view": answer_view(data)}
         response: Response = render("_turn.html", turn=turn, seq=seq)

@@ -18,9 +18,12 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
 
+from assistant.turn import Assistant
 from foundation.errors import ConfigError, Unavailable, UserInputError
 from knowledge.user_data import follows_user_data
+from subsidy.dependencies import AssistantDep
 from subsidy.security import limit_search_rate
 from subsidy.web.messages import chinese_message
 from subsidy.web.rendering import render, render_error_page
@@ -103,7 +106,7 @@ def relevant(hit: dict[str, Any]) -> bool:
 
 
 @router.get("/policies", response_class=HTMLResponse)
-async def policies_page(request: Request) -> HTMLResponse:
+async def policies_page(request: Request, assistant: AssistantDep) -> HTMLResponse:
     from foundation.dates import parse_iso_date
     from knowledge.policies import list_policies
     from knowledge.regions import all_regions
@@ -121,7 +124,7 @@ async def policies_page(request: Request) -> HTMLResponse:
     search_error: str | None = None
     if query and error is None:
         limit_search_rate(request)
-        found, search_error = await _search_hits(query, city or None)
+        found, search_error = await _search_hits(assistant, query, city or None)
         hits = [hit_view(h, day, as_of) for h in found if relevant(h)]
     ingested = request.query_params.get("ingested", "").strip()
     uploaded = next((p for p in policies if p["id"] == ingested), None) if ingested else None
@@ -145,15 +148,11 @@ async def policies_page(request: Request) -> HTMLResponse:
     )
 
 
-async def _search_hits(query: str, city: str | None) -> tuple[list[dict[str, Any]], str | None]:
-    from starlette.concurrency import run_in_threadpool
-
+async def _search_hits(
+    assistant: Assistant, query: str, city: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
     try:
-        from knowledge.search import search
-    except ImportError:
-        return [], "检索暂不可用"
-    try:
-        hits = await run_in_threadpool(search, query, k=SEARCH_K, city=city)
+        hits = await run_in_threadpool(assistant.search, query, k=SEARCH_K, city=city)
     except UserInputError as err:
         return [], chinese_message(str(err))[0]
     except (Unavailable, ConfigError):
