@@ -21,9 +21,12 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 from pydantic import BaseModel
 
 from assistant import guardrail, llm
+from assistant.answers import render
 from assistant.models import Reply
 from assistant.tools import ApplyInfoResult, PoliciesResult, SearchResult, Tool, agent_tools
 from calculators.compare import Comparison
@@ -115,9 +118,6 @@ def _within(deadline: float, what: str, function: Callable[[], T], limit: float 
 
 
 def _messages(message: str, draft: str, history: Sequence[dict[str, Any]]) -> list[BaseMessage]:
-    from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
-
-    from assistant.answers import render
 
     out: list[BaseMessage] = [SystemMessage(content=render("agent_system.j2"))]
     for turn in history[-HISTORY_TURNS:]:
@@ -133,7 +133,6 @@ def run_tools_loop(
     model: BaseChatModel, messages: list[BaseMessage], tools: Sequence[Tool], deadline: float
 ) -> tuple[str, Evidence]:
     """The tool-calling loop: model → tool calls → tool results → … → the model's final text."""
-    from langchain_core.messages import ToolMessage
 
     by_name = {t.name: t for t in tools}
     bound = model.bind_tools([t.openai_schema() for t in tools])
@@ -165,7 +164,6 @@ def run_tools_loop(
 
 def supports_tools(model: BaseChatModel) -> bool:
     """Whether the model does tool calling (LangChain's base class refuses `bind_tools`)."""
-    from langchain_core.language_models import BaseChatModel
 
     return type(model).bind_tools is not BaseChatModel.bind_tools
 

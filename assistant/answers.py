@@ -9,8 +9,10 @@ from typing import Any
 import jinja2
 
 from assistant.models import AchievementFacts
+from calculators.achievement_types import achievement_types
 from calculators.models import Citation, Estimate, Item, distinct_citations
 from foundation import money
+from knowledge.regions import all_regions
 
 QUOTE_CHARS = 110
 MAX_NOTES = 6  # conditions shown per item; the citations carry the rest
@@ -61,7 +63,6 @@ def render(template: str, **context: Any) -> str:
 def display_value(type_name: str, field_name: str, value: Any) -> str:
     """How an answer names one field value (省地方标准, 国家级, 技术委员会（TC）, 中国质量奖): the
     type registry's label, the one table the forms, menus and answers share."""
-    from calculators.achievement_types import achievement_types
 
     spec = achievement_types().get(type_name)
     field = spec.field(field_name) if spec else None
@@ -70,7 +71,6 @@ def display_value(type_name: str, field_name: str, value: Any) -> str:
 
 def describe(facts: AchievementFacts) -> str:
     """The achievement in the user's words: 主导修订行业标准, 国家级企业标准“领跑者”."""
-    from calculators.achievement_types import achievement_types
 
     f = {k: v for k, v in facts.fields.items() if k not in facts.same_for}  # not said: not named
     spec = achievement_types().get(facts.type)
@@ -139,7 +139,6 @@ def alternatives_in_words(type_name: str, combos: list[tuple[str, dict[str, Any]
 def _same_for_notes(fact: AchievementFacts) -> list[str]:
     """Say which open fact was not asked, and why: the clause pays every value alike, or (marked
     SAME_TOTAL) the values pay differently but the question's total comes out the same."""
-    from calculators.achievement_types import achievement_types
 
     notes = []
     spec = achievement_types().get(fact.type)
@@ -212,7 +211,6 @@ def render_retrieval(hits: list[Citation], notices: list[str]) -> str:
 
 
 def render_help(kind: str, notices: list[str], **context: Any) -> str:
-    from knowledge.regions import all_regions
 
     regions = [r.name for r in all_regions() if r.has_amounts]
     others = [r.name for r in all_regions() if not r.has_amounts]

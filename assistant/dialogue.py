@@ -22,10 +22,13 @@ from assistant.lexicon import lexicon
 from assistant.models import AchievementFacts, Extraction, Reply, SessionState, Slot
 from assistant.open_facts import missing_fields
 from assistant.understanding import Understanding, understand
+from calculators import engine
+from calculators.achievement_types import achievement_types
 from calculators.models import Citation, Estimate, distinct_citations
 from foundation.limits import MAX_CHAT_ACHIEVEMENTS, MAX_COUNT, MAX_MESSAGE_CHARS
 from knowledge import corpus
 from knowledge.hit import Search
+from knowledge.regions import all_regions, resolve_region
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -145,7 +148,6 @@ def resolve_candidates(state: SessionState) -> None:
     ISO TC + SC: the annual cap); those take their first reading. Otherwise the user's own words
     decide (省 or 市, 制定 or 修订) and the fact is asked.
     """
-    from calculators.achievement_types import achievement_types
 
     for achievement in state.achievements:  # the city may have changed: decide those afresh
         for name in achievement.assumed:  # a default (制定) is applied again after, where still open
@@ -187,7 +189,6 @@ def resolve_candidates(state: SessionState) -> None:
 def _readings(achievement: AchievementFacts) -> list[dict[str, Any]] | None:
     """Every combination of the achievement's open facts (none open: []); None when a fact has no
     finite list of values or there are more than MAX_READINGS combinations."""
-    from calculators.achievement_types import achievement_types
 
     spec = achievement_types()[achievement.type]
     names, choices = [], []
@@ -222,13 +223,12 @@ def _estimate_readings(
     state: SessionState, requests: Iterator[list[dict[str, Any]]]
 ) -> Iterator[Estimate | None]:
     """Estimate each reading's achievements; None where the calculator rejects the combination."""
-    from calculators.engine import estimate
 
     day = state.as_of or state.asked_on  # the day the answer will be given for (`respond`)
     when = {"as_of": day} if day else {}
     for achievements in requests:
         try:
-            yield estimate({"city": state.city, **when, "achievements": achievements})
+            yield engine.estimate({"city": state.city, **when, "achievements": achievements})
         except Exception:  # an unusable combination is simply not "the same"
             yield None
 
@@ -284,14 +284,11 @@ def missing_slots(state: SessionState, need_achievement: bool) -> list[Slot]:
 
 # ---------------------------------------------------------------- questions back
 def _region_name(region_id: str) -> str:
-    from knowledge.regions import resolve_region
 
     return resolve_region(region_id).name
 
 
 def _question(slot: Slot, state: SessionState) -> str:
-    from calculators.achievement_types import achievement_types
-    from knowledge.regions import all_regions, resolve_region
 
     if slot.kind == "city":
         if len(state.city_candidates) == 1:
@@ -389,7 +386,6 @@ def _other_readings(
     state: SessionState, as_of: dt.date
 ) -> tuple[dict[int, list[str]], list[Citation], list[Estimate]]:
     """For each assumed fact (制定 by default): what the other reading pays, in one line, cited."""
-    from calculators.engine import estimate
 
     notes: dict[int, list[str]] = {}
     cites: list[Citation] = []
@@ -400,7 +396,7 @@ def _other_readings(
             for value in others:
                 request = {"type": fact.type, **fact.fields, name: value, "count": fact.count or 1}
                 try:
-                    other_est = estimate(
+                    other_est = engine.estimate(
                         {"city": state.city, "as_of": as_of.isoformat(), "achievements": [request]}
                     )
                 except Exception:  # the other reading is not a valid request: nothing to say
@@ -419,10 +415,9 @@ def _other_readings(
 
 
 def estimate_reply(state: SessionState, as_of: dt.date, notices: list[str], english: bool = False) -> Reply:
-    from calculators.engine import estimate
 
     state.pending = []
-    est = estimate(estimate_request(state, as_of))
+    est = engine.estimate(estimate_request(state, as_of))
     assumed, assumed_cites, others = _other_readings(state, as_of)
     instead = {
         item.input_index: answers.alternatives_in_words(
@@ -609,7 +604,6 @@ def _reused(state: SessionState, u: Understanding, before: SessionState) -> list
 
 
 def _pays_amounts(city: str | None) -> bool:
-    from knowledge.regions import resolve_region
 
     return bool(city) and resolve_region(city).has_amounts  # type: ignore[arg-type]
 

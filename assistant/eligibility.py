@@ -18,6 +18,7 @@ from calculators.eligibility import EligibilityClause, clauses_for
 from calculators.models import Citation
 from calculators.rulebook import load_city_rules
 from knowledge import corpus
+from knowledge.regions import resolve_region
 
 # 近两年 / 上一年度: how many years back an achievement may be, as a time-window clause says
 _WINDOW = re.compile(r"(?:近|前)(两|二|三|五|2|3|5)年|(两|二|三|五|2|3|5)年内|上一?年度|上年")
@@ -77,7 +78,6 @@ def _money_status(city: str, on: dt.date) -> tuple[str, str | None]:
 
 
 def assess(city: str | None, situations: list[str], achieved: str | None, on: dt.date) -> Assessment:
-    from knowledge.regions import resolve_region
 
     if city is None:
         return Assessment(verdict="depends", city=None, city_name=None, situations=situations)

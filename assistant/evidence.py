@@ -7,6 +7,7 @@ from it can quote it.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 import re
 from dataclasses import dataclass, field
@@ -146,7 +147,6 @@ def same_type_rules(city_id: str, type_name: str, limit: int = 4) -> list[Citati
 
 def paid_alternatives(city_id: str, type_name: str) -> list[tuple[str, dict[str, Any]]]:
     """Each (article, fields) combination the city pays for this type: 第七条 + 主导制定国家标准 …"""
-    import itertools
 
     rules = load_city_rules(city_id)
     out: list[tuple[str, dict[str, Any]]] = []

@@ -27,9 +27,11 @@ from typing import Any
 from assistant import optional_facts
 from assistant.lexicon import lexicon, normalise
 from assistant.models import AchievementFacts, Extraction, LooseField
+from calculators.achievement_types import achievement_types
 from foundation.chinese_numerals import chinese_integer
 from foundation.limits import MAX_CHAT_ACHIEVEMENTS, MAX_COUNT, MAX_MESSAGE_CHARS
 from foundation.text import CJK_TEXT
+from knowledge.regions import all_regions
 
 __all__ = ["accepts_value", "chinese_number", "extract", "normalise", "unread_counts"]
 
@@ -132,7 +134,6 @@ class _Group:
 
 def _field_name(type_name: str, name: str) -> str | None:
     """The type's own name for a field word (`level` is `scope` for tc_secretariat)."""
-    from calculators.achievement_types import achievement_types
 
     spec = achievement_types().get(type_name)
     if spec is None:
@@ -146,7 +147,6 @@ def _field_name(type_name: str, name: str) -> str | None:
 
 def accepts_value(type_name: str, name: str, value: Any) -> str | None:
     """The field name under which `type_name` takes `value`, or None."""
-    from calculators.achievement_types import achievement_types
 
     own = _field_name(type_name, name)
     if own is None:
@@ -480,7 +480,6 @@ def _merge_conversions(groups: list[_Group]) -> list[_Group]:
 
 def _fill_from_message(groups: list[_Group], tokens: list[_Token]) -> None:
     """A field a clause left open takes the message's single value for it."""
-    from calculators.achievement_types import achievement_types
 
     for group in groups:
         spec = achievement_types()[group.type]
@@ -553,7 +552,6 @@ def _meant_regions(text: str, named: list[tuple[re.Match[str], str]]) -> list[st
     several, the one switched to is meant (天津的不行，换成郑州); those set aside (不是北京，是天津) and
     those named only as an achievement's own (我们在天津，参与了北京市地方标准) are not.
     """
-    from knowledge.regions import all_regions
 
     lex = lexicon()
     province_of = {r.id: r.province for r in all_regions()}

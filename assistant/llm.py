@@ -23,11 +23,19 @@ from contextlib import contextmanager, suppress
 from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from langchain_core.messages import HumanMessage, SystemMessage
+from langchain_openai import ChatOpenAI
+from pydantic import BaseModel, Field, SecretStr, ValidationError
 
 from assistant import guardrail
+from assistant.answers import render
+from assistant.extraction import accepts_value
 from assistant.models import AchievementFacts, Extraction, Reply
+from assistant.open_facts import missing_fields
+from calculators.achievement_types import achievement_types
+from foundation.errors import UserInputError
 from foundation.settings import LLMSettings, Settings
+from knowledge.regions import resolve_region
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -43,8 +51,6 @@ def settings() -> LLMSettings | None:
 
 @cache
 def _client(config: LLMSettings) -> BaseChatModel:
-    from langchain_openai import ChatOpenAI
-    from pydantic import SecretStr
 
     return ChatOpenAI(
         base_url=config.base_url,
@@ -102,7 +108,6 @@ class LLMFacts(BaseModel):
 
 def needs_help(ext: Extraction) -> bool:
     """Ask the model only when the lexicon left something open."""
-    from assistant.open_facts import missing_fields
 
     if ext.injection:
         return False
@@ -112,8 +117,6 @@ def needs_help(ext: Extraction) -> bool:
 
 
 def _system_prompt() -> str:
-    from assistant.answers import render
-    from calculators.achievement_types import achievement_types
 
     types = [
         {
@@ -135,7 +138,6 @@ def _json_object(text: str) -> dict[str, Any]:
 
 
 def structured_facts(model: BaseChatModel, message: str) -> LLMFacts:
-    from langchain_core.messages import HumanMessage, SystemMessage
 
     prompt = [SystemMessage(content=_system_prompt()), HumanMessage(content=message[:2000])]
     try:
@@ -155,8 +157,6 @@ def structured_facts(model: BaseChatModel, message: str) -> LLMFacts:
 
 def validated(facts: LLMFacts) -> list[AchievementFacts]:
     """Keep only registry types and values; anything else the model said is dropped."""
-    from assistant.extraction import accepts_value
-    from calculators.achievement_types import achievement_types
 
     out = []
     for raw in facts.achievements[:10]:
@@ -176,8 +176,6 @@ def validated(facts: LLMFacts) -> list[AchievementFacts]:
 
 def fill_facts(model: BaseChatModel, message: str, ext: Extraction) -> tuple[Extraction, dict[str, Any]]:
     """Fill what the lexicon left open with the model's reading; never overrides the lexicon."""
-    from foundation.errors import UserInputError
-    from knowledge.regions import resolve_region
 
     try:
         facts = structured_facts(model, message)
@@ -210,9 +208,6 @@ def fill_facts(model: BaseChatModel, message: str, ext: Extraction) -> tuple[Ext
 # ---------------------------------------------------------------- phrasing
 def rephrase(model: BaseChatModel, question: str, reply: Reply) -> Reply:
     """Let the model phrase the template answer; the guardrail decides whether it is shown."""
-    from langchain_core.messages import HumanMessage
-
-    from assistant.answers import render
 
     prompt = render("llm_phrase.j2", question=question[:2000], draft=reply.answer)
     try:

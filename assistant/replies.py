@@ -18,7 +18,9 @@ from calculators.achievement_types import achievement_types
 from calculators.compare import compare
 from calculators.menu import city_menu
 from calculators.models import Citation, distinct_citations
+from knowledge import corpus
 from knowledge.hit import Search
+from knowledge.regions import money_regions
 
 MAX_MENU_LINES = 40
 
@@ -124,8 +126,6 @@ def status_reply(
 ) -> Reply:
     """Is the policy still in force: one line per document the message names by title, else per
     document of the city (or of every money city)."""
-    from knowledge import corpus
-    from knowledge.regions import money_regions
 
     named = evidence.documents_named_in(message) if message else []
     cities = [city] if city else [r.id for r in money_regions()]

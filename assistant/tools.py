@@ -23,13 +23,18 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from calculators.compare import Comparison
-from calculators.menu import CityMenu
+from assistant import evidence
+from calculators.achievement_types import achievement_types
+from calculators.compare import Comparison, compare
+from calculators.engine import estimate
+from calculators.menu import CityMenu, city_menu
 from calculators.models import ApplyInfo, Citation, Estimate
 from calculators.request import EstimateRequest, achievements_schema, user_error
+from calculators.rulebook import load_city_rules
 from foundation.errors import UserInputError
 from knowledge.hit import ContractHit, Search
-from knowledge.policies import Policy
+from knowledge.policies import Policy, list_policies
+from knowledge.regions import resolve_region
 from knowledge.search import search as library_search
 
 MAX_HITS = 50
@@ -128,19 +133,16 @@ class ApplyInfoResult(BaseModel):
 
 # ---------------------------------------------------------------- the functions
 def _estimate(args: EstimateRequest) -> Estimate:
-    from calculators.engine import estimate
 
     return estimate(args)
 
 
 def _compare(args: CompareArgs) -> Comparison:
-    from calculators.compare import compare
 
     return compare(args.achievements, cities=args.cities, as_of=args.as_of)
 
 
 def _city_menu(args: CityMenuArgs) -> CityMenu:
-    from calculators.menu import city_menu
 
     return city_menu(args.city, as_of=args.as_of)
 
@@ -154,17 +156,12 @@ def _searching(search: Search) -> Callable[[SearchArgs], SearchResult]:
 
 
 def _policies(args: PoliciesArgs) -> PoliciesResult:
-    from knowledge.policies import list_policies
 
     rows = list_policies(city=args.city, as_of=args.as_of)
     return PoliciesResult(policies=[Policy.model_validate(r) for r in rows])
 
 
 def _apply_info(args: ApplyInfoArgs) -> ApplyInfoResult:
-    from assistant import evidence
-    from calculators.achievement_types import achievement_types
-    from calculators.rulebook import load_city_rules
-    from knowledge.regions import resolve_region
 
     region = resolve_region(args.city, "city")
     if args.type is not None and args.type not in achievement_types():
@@ -259,7 +256,6 @@ def _vocabulary() -> str:
     """The achievement types and their fields, from the registry (what the estimate tool accepts):
     the contract's types with their values; the others by field name (an unknown value is an error
     that lists the allowed ones)."""
-    from calculators.achievement_types import achievement_types
 
     lines = []
     for spec in achievement_types().values():

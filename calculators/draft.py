@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from calculators.amounts import parse_amount_yuan
-from knowledge.corpus import Article, articles_of, documents_for_region
+from knowledge.corpus import Article, articles_of, document, documents_for_region
 from knowledge.ingest.validity import cn_number
 from knowledge.regions import resolve_region
 
@@ -336,7 +336,6 @@ def draft_rule_file(region: str, *, today: dt.date | None = None) -> dict[str, A
 
 def render_draft(raw: dict[str, Any]) -> str:
     """The draft as YAML, headed by what was read and what a reviewer must do."""
-    from knowledge.corpus import document
 
     head = [
         "# Draft rule file written by `subsidy rules draft`: every `review: needed` is a guess.",

@@ -24,6 +24,7 @@ from pydantic import (
     Field,
     PrivateAttr,
     Tag,
+    TypeAdapter,
     ValidationError,
     model_validator,
 )
@@ -206,7 +207,6 @@ def parse_body(raw: Any) -> EstimateRequest | list[EstimateRequest]:
     """A request or a portfolio, as `subsidy estimate` reads a file: errors name `[i].field`."""
     if not isinstance(raw, list):
         return EstimateRequest.parse(raw)
-    from pydantic import TypeAdapter
 
     try:
         return TypeAdapter(EstimatePortfolio).validate_python(raw)

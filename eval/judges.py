@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from foundation.text import squash
+from knowledge.regions import resolve_region
 
 
 def judge_calc(expect: dict[str, Any], got: dict[str, Any]) -> list[str]:
@@ -58,7 +59,6 @@ def amount_forms(yuan: int) -> list[str]:
 
 
 def _region_id(name: str) -> str:
-    from knowledge.regions import resolve_region
 
     try:
         return resolve_region(name).id

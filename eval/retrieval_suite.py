@@ -15,10 +15,12 @@ import argparse
 import json
 import sys
 from collections.abc import Iterable, Sequence
+from importlib import resources
 from typing import Any
 
 from foundation.settings import Settings
 from foundation.text import squash
+from knowledge.search import Searcher, get_searcher
 
 MODES = ("bm25", "dense", "hybrid")
 MRR_DEPTH = 10
@@ -59,7 +61,6 @@ def run_retrieval_suite(
 ) -> dict[str, Any]:
     """Metrics per method (`bm25`, `dense`, `hybrid`: recall_at_1, recall_at_5, mrr) and the
     hybrid's failures at 5 as [{id, expected, got}]. `searcher` defaults to the warm shared one."""
-    from knowledge.search import get_searcher
 
     cases = _as_dicts(cases)
     searcher = searcher or get_searcher(Settings.from_env().retrieval)
@@ -89,7 +90,6 @@ def compare_tokenizers(
     cases: Iterable[Any], tokenizers: Sequence[str] = ("bigram", "jieba")
 ) -> dict[str, Any]:
     """BM25-only and hybrid metrics with each BM25 tokenizer (same dense index)."""
-    from knowledge.search import Searcher, get_searcher
 
     cases = _as_dicts(cases)
     base = get_searcher(Settings.from_env().retrieval)
@@ -102,7 +102,6 @@ def compare_tokenizers(
 
 
 def _load_default_cases() -> list[dict[str, Any]]:
-    from importlib import resources
 
     folder = resources.files("eval").joinpath("cases")
     files = sorted(

@@ -14,8 +14,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from assistant.turn import chat_turn
+from calculators.engine import estimate
 from eval.cases import Case, load_cases
-from eval.judges import judge_calc, judge_chat
+from eval.judges import judge_calc, judge_chat, judge_retrieval
+from eval.retrieval_suite import run_retrieval_suite
+from foundation.errors import UserInputError
+from knowledge.regions import resolve_region
+from knowledge.search import search
 
 SUITES = ("calc", "chat", "retrieval")
 DEFAULT_THRESHOLDS = {"calc": 1.0, "chat": 0.95, "retrieval": 0.95}
@@ -38,7 +44,6 @@ class Transport:
     def check_server(self, timeout: float = 10.0) -> None:
         """GET /healthz before any case runs: an unreachable or foreign server is one clear error,
         not hundreds of failed cases. Raises UserInputError naming --url."""
-        from foundation.errors import UserInputError
 
         if self.url is None:
             return
@@ -68,7 +73,6 @@ class Transport:
     def estimate(self, request: dict[str, Any]) -> dict[str, Any]:
         if self.url:
             return self._http("POST", "/api/estimate", request)
-        from calculators.engine import estimate
 
         return estimate(request).model_dump(mode="json")
 
@@ -76,7 +80,6 @@ class Transport:
         body = {"message": message, "as_of": as_of, "session_id": session_id}
         if self.url:
             return self._http("POST", "/api/chat", {k: v for k, v in body.items() if v})
-        from assistant.turn import chat_turn
 
         return chat_turn(message, session_id=session_id, as_of=as_of).model_dump(mode="json")
 
@@ -84,7 +87,6 @@ class Transport:
         if self.url:
             params = {"q": query, "k": k, **({"city": city} if city else {})}
             return self._http("GET", "/api/search?" + urllib.parse.urlencode(params))
-        from knowledge.search import search
 
         return [h.model_dump(mode="json") for h in search(query, k=k, city=city)]
 
@@ -102,7 +104,6 @@ def _tally(total: int, failed: int, score_name: str) -> dict[str, Any]:
 
 def _groups_of(case: Case) -> list[str]:
     """city id × achievement type keys a calc case counts under (one per type it contains)."""
-    from knowledge.regions import resolve_region
 
     request = case.data["request"]
     try:
@@ -170,8 +171,6 @@ def run_chat(cases: list[Case], transport: Transport) -> tuple[dict[str, Any], l
 
 def run_retrieval(cases: list[Case], transport: Transport) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     if transport.url is None:
-        from eval.retrieval_suite import run_retrieval_suite
-
         result = run_retrieval_suite([c.data for c in cases])
         hybrid = result["hybrid"]
         summary = {
@@ -185,7 +184,6 @@ def run_retrieval(cases: list[Case], transport: Transport) -> tuple[dict[str, An
         }
         failures = [{"suite": "retrieval", **f} for f in result.get("failures", [])]
         return summary, failures
-    from eval.judges import judge_retrieval
 
     failures = []
     for case in cases:

@@ -35,6 +35,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from platformdirs import user_data_dir
+
 from foundation.errors import ConfigError
 from foundation.limits import MAX_MESSAGE_CHARS
 
@@ -146,7 +148,6 @@ class _Reader:
         raw = self.text(DATA_DIR_VARIABLE)
         if raw:
             return Path(raw).expanduser()
-        from platformdirs import user_data_dir
 
         return Path(user_data_dir(APP_NAME, appauthor=False))
 

@@ -15,6 +15,8 @@ from importlib import resources
 from typing import Any, Literal
 
 from foundation.errors import UserInputError
+from knowledge.ingest.store import ingested_documents, ingested_text
+from knowledge.regions import resolve_region
 from knowledge.user_data import follows_user_data
 
 INGESTED_SEED_PREFIX = "ingested:"  # Document.seed of a document the user ingested: "ingested:<file name>"
@@ -92,7 +94,6 @@ def _shipped_articles() -> tuple[Article, ...]:
 def load_documents() -> tuple[Document, ...]:
     """Every document, in corpus order (the compilation's body order, then the other seeds), then
     the ones the user ingested (`subsidy ingest`, knowledge/ingest/store.py)."""
-    from knowledge.ingest.store import ingested_documents
 
     shipped = _shipped_documents()
     ids = {doc.id for doc in shipped}
@@ -102,7 +103,6 @@ def load_documents() -> tuple[Document, ...]:
 @follows_user_data
 def load_articles() -> tuple[Article, ...]:
     """Every article, grouped by document in corpus order, in text order within a document."""
-    from knowledge.ingest.store import ingested_documents
 
     ids = {doc.id for doc in _shipped_documents()}
     extra = tuple(
@@ -115,8 +115,6 @@ def document_text(doc_id: str) -> str:
     """The text a document's quotes are checked against: its lines of the seed, or the ingested text."""
     doc = document(doc_id)
     if doc.seed.startswith(INGESTED_SEED_PREFIX):
-        from knowledge.ingest.store import ingested_text
-
         return ingested_text(doc_id)
     seed = resources.files("knowledge").joinpath(f"seeds/{doc.seed}").read_text("utf-8")
     return "\n".join(seed.splitlines()[doc.line_start - 1 : doc.line_end])
@@ -158,7 +156,6 @@ def articles_of(doc_id: str) -> tuple[Article, ...]:
 
 def documents_for_region(region_id: str) -> tuple[Document, ...]:
     """The documents of one region (any spelling resolve_region accepts); national ones are not included."""
-    from knowledge.regions import resolve_region
 
     region = resolve_region(region_id)
     return tuple(doc for doc in load_documents() if doc.region_id == region.id)

@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from assistant.models import Answer
 from assistant.sessions import SESSION_ID, StoreUnavailable
 from assistant.turn import Assistant
+from calculators import engine
 from calculators.models import Estimate
 from calculators.request import EstimateBody, EstimateRequest, IsoDate, city_spellings
 from foundation.dates import ISO_DATE_PATTERN, parse_iso_date
@@ -28,10 +29,18 @@ from foundation.errors import ConfigError, Unavailable, UserInputError
 from foundation.limits import MAX_MESSAGE_CHARS, MAX_QUERY_CHARS
 from foundation.settings import Settings
 from foundation.user_text import check_message
+from knowledge.corpus import document, load_documents
 from knowledge.hit import ContractHit
-from knowledge.policies import Policy, PolicyDetail
+from knowledge.policies import Policy, PolicyDetail, list_policies, policy_detail
 from knowledge.regions import resolve_region
 from subsidy.dependencies import AssistantDep, SettingsDep
+from subsidy.health import (
+    data_dir,
+    data_dir_problem,
+    data_dir_unusable_detail,
+    database_problem,
+    database_unusable_detail,
+)
 from subsidy.http_errors import ServiceError
 from subsidy.json_input import parse_json
 from subsidy.security import limit_chat_rate, limit_search_rate
@@ -166,7 +175,6 @@ async def healthz() -> Any:
 
 def require_data_dir(what: str) -> None:
     """503 (a server fault, not the client's) when the data directory cannot be used."""
-    from subsidy.health import data_dir, data_dir_problem, data_dir_unusable_detail
 
     path = data_dir()
     problem = data_dir_problem(path)
@@ -178,11 +186,10 @@ def require_data_dir(what: str) -> None:
 # ---------------------------------------------------------------- estimate
 def estimate_all(payload: EstimateRequest | list[EstimateRequest]) -> Estimate | list[Estimate]:
     """A request gives an Estimate; a portfolio gives the Estimates in the same order."""
-    from calculators.engine import estimate
 
     if isinstance(payload, list):
-        return [estimate(request) for request in payload]
-    return estimate(payload)
+        return [engine.estimate(request) for request in payload]
+    return engine.estimate(payload)
 
 
 def estimates_json(result: Estimate | list[Estimate]) -> str:
@@ -219,7 +226,6 @@ async def api_estimate(payload: EstimateBody = Body(..., examples=[ESTIMATE_EXAM
 def require_database(what: str) -> None:
     """503 when SUBSIDY_DATABASE_URL names a database this instance cannot use (checked before
     the turn: a turn answered and then not stored would be a conversation silently lost)."""
-    from subsidy.health import database_problem, database_unusable_detail
 
     problem = database_problem()
     if problem:
@@ -347,7 +353,6 @@ def _strict_date(as_of: str | None) -> str | None:
 
 
 def _doc_ids(schema: dict[str, Any]) -> None:
-    from knowledge.corpus import load_documents
 
     schema["enum"] = [doc.id for doc in load_documents()]
 
@@ -365,8 +370,6 @@ async def api_policies(
     ),
     as_of: str | None = AS_OF_QUERY,
 ) -> list[dict[str, Any]]:
-    from knowledge.policies import list_policies
-    from knowledge.regions import resolve_region
 
     if city is not None:
         resolve_region(city, "city")  # "" too: the schema lists the spellings
@@ -384,8 +387,6 @@ async def api_policy(
     doc_id: str = Path(description="a document id, as /api/policies lists them", json_schema_extra=_doc_ids),
     as_of: str | None = AS_OF_QUERY,
 ) -> dict[str, Any]:
-    from knowledge.corpus import document
-    from knowledge.policies import policy_detail
 
     try:
         document(doc_id)

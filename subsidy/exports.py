@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from calculators.models import BASIS_ZH, STATUS_ZH, Estimate
+from subsidy.wording import amounts_in_text, data_date, plain_words
 
 DISCLAIMER = "金额依据各地政策原文测算，仅供参考；以主管部门当年申报通知为准。"
 
@@ -76,7 +77,6 @@ FORMULA_STARTS = ("=", "+", "-", "@")
 
 
 def item_rows(estimates: list[Estimate], inputs: list[InputRow]) -> list[dict[str, Any]]:
-    from subsidy.wording import plain_words
 
     rows = []
     for est in estimates:
@@ -115,7 +115,6 @@ def policy_statuses(est: Estimate) -> list[str]:
 
 
 def summary_rows(estimates: list[Estimate]) -> list[dict[str, Any]]:
-    from subsidy.wording import amounts_in_text
 
     rows = []
     for rank, est in enumerate(estimates, start=1):
@@ -172,7 +171,6 @@ def to_csv(estimates: list[Estimate], inputs: list[InputRow]) -> bytes:
 
 def headline(estimates: list[Estimate]) -> str:
     """The sheet's first line: what date the amounts are for, how current the policies are, the caveat."""
-    from subsidy.wording import data_date
 
     first = estimates[0] if estimates else None
     as_of = f"测算日期 {first.as_of} · " if first else ""

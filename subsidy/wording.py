@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from calculators.achievement_types import achievement_types
+from calculators.engine import DEFAULT_POLICIES_AS_OF
 from foundation import money
 from knowledge.user_data import follows_user_data
 
@@ -35,7 +37,6 @@ def data_date(estimate: Any = None) -> str:
     provenance = _get(estimate, "provenance") if estimate is not None else None
     if provenance and _get(provenance, "policies_as_of"):
         return str(_get(provenance, "policies_as_of"))
-    from calculators.engine import DEFAULT_POLICIES_AS_OF
 
     return DEFAULT_POLICIES_AS_OF
 
@@ -43,7 +44,6 @@ def data_date(estimate: Any = None) -> str:
 @follows_user_data
 def _field_words() -> dict[str, tuple[str, dict[str, str]]]:
     """field name → (title, {value: label}) over every achievement type (first title wins)."""
-    from calculators.achievement_types import achievement_types
 
     words: dict[str, tuple[str, dict[str, str]]] = {"type": ("成果类型", {})}
     for spec in achievement_types().values():

@@ -17,12 +17,14 @@ from pathlib import Path
 from typing import Literal
 
 from foundation.errors import UnknownCityError, UserInputError
-from knowledge.corpus import INGESTED_SEED_PREFIX
+from foundation.settings import Settings
+from knowledge.corpus import INGESTED_SEED_PREFIX, articles_of, document
 from knowledge.ingest.extract_text import extract_text
 from knowledge.ingest.read_document import ReadDocument, read_document
 from knowledge.ingest.store import CatalogEntry, catalog, save_document, save_user_region
 from knowledge.parse_corpus import DOCUMENT_FIELDS
 from knowledge.regions import Region, all_regions, resolve_region
+from knowledge.search import Searcher, reset_searcher
 from knowledge.vector_store import Progress
 
 Status = Literal["added", "replaced", "unchanged"]
@@ -99,7 +101,6 @@ def ingest_file(
 
 
 def _unchanged(doc_id: str, started: float) -> IngestReport:
-    from knowledge.corpus import articles_of, document
 
     doc = document(doc_id)
     return IngestReport(
@@ -190,8 +191,6 @@ def _record(doc_id: str, read: ReadDocument, place: Region, source_name: str) ->
 
 def _index(progress: Progress | None) -> int:
     """Bring the retrieval index up to date: only new or changed articles are embedded."""
-    from foundation.settings import Settings
-    from knowledge.search import Searcher, reset_searcher
 
     report = Searcher(Settings.from_env().retrieval, sync=False).build(progress=progress)
     reset_searcher()

@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from assistant.turn import Assistant
 from foundation.errors import UserInputError
-from subsidy.api_routes import run_chat_turn
+from subsidy.api_routes import SESSION_ID_PATTERN, run_chat_turn
 from subsidy.dependencies import AssistantDep, SettingsDep, get_settings
 from subsidy.security import limit_chat_rate
 from subsidy.web.forms import form_fields, same_origin
@@ -40,7 +40,6 @@ EXAMPLE_QUESTIONS = (
 
 def session_from_cookie(request: Request) -> str | None:
     """The page's conversation id; a tampered or stale cookie just starts a new conversation."""
-    from subsidy.api_routes import SESSION_ID_PATTERN
 
     value = request.cookies.get(SESSION_COOKIE)
     return value if value and re.fullmatch(SESSION_ID_PATTERN, value) else None

@@ -14,10 +14,13 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
+from calculators.achievement_types import achievement_types
+from calculators.engine import estimate
 from calculators.models import check_count
 from foundation.errors import UserInputError
 from foundation.limits import MAX_FORM_ROWS
-from subsidy.exports import InputRow
+from knowledge.regions import all_regions, money_regions
+from subsidy.exports import InputRow, to_csv, to_xlsx
 from subsidy.web.messages import chinese_message
 from subsidy.web.rendering import render
 
@@ -28,7 +31,6 @@ router = APIRouter(include_in_schema=False)
 
 
 def type_specs() -> list[dict[str, Any]]:
-    from calculators.achievement_types import achievement_types
 
     specs = []
     for spec in achievement_types().values():
@@ -86,8 +88,6 @@ def rows_to_achievements(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def run_estimates(city: str, as_of: str, achievements: list[dict[str, Any]]) -> list[Any]:
     """One Estimate, or one per city with money amounts for 'compare all cities'."""
-    from calculators.engine import estimate
-    from knowledge.regions import money_regions
 
     cities = [r.id for r in money_regions()] if city == ALL_CITIES else [city]
     return [estimate({"city": c, "as_of": as_of or None, "achievements": achievements}) for c in cities]
@@ -119,7 +119,6 @@ def describe_rows(rows: list[dict[str, Any]], with_count: bool = True) -> list[s
 
 def _estimate_context(request: Request) -> dict[str, Any]:
     """The estimate page: the form as sent (rows added/removed without JavaScript) and its results."""
-    from knowledge.regions import all_regions
 
     params = dict(request.query_params)
     city, as_of, rows = parse_estimate_query(params)
@@ -194,7 +193,6 @@ def _export_error(err: UserInputError) -> Response:
 
 @router.get("/estimate/export.csv")
 async def export_csv(request: Request) -> Response:
-    from subsidy.exports import to_csv
 
     try:
         estimates, inputs, name = _export_estimates(request)
@@ -209,7 +207,6 @@ async def export_csv(request: Request) -> Response:
 
 @router.get("/estimate/export.xlsx")
 async def export_xlsx(request: Request) -> Response:
-    from subsidy.exports import to_xlsx
 
     try:
         estimates, inputs, name = _export_estimates(request)

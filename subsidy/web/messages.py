@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from subsidy.wording import _field_words
+
 ROW_FIELD = re.compile(r"^achievements\[(\d+)\](?:\.(\w+))?: (.*)$", re.S)
 DATE = re.compile(r"^as_of: .* is not a valid date")
 UNKNOWN_CITY = re.compile(r"^city: unknown city")
@@ -17,7 +19,6 @@ TOO_LONG = re.compile(r"^message: too long: (\d+) characters \(limit (\d+)\)")
 
 
 def _field_title(name: str) -> str:
-    from subsidy.wording import _field_words
 
     if name == "count":
         return "数量"

@@ -21,12 +21,17 @@ from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from assistant.turn import Assistant
+from foundation.dates import parse_iso_date
 from foundation.errors import ConfigError, Unavailable, UserInputError
+from knowledge.corpus import document, load_documents, policy_record
+from knowledge.policies import list_policies, policy_detail
+from knowledge.regions import all_regions
 from knowledge.user_data import follows_user_data
+from knowledge.yaml_data import load_yaml
 from subsidy.dependencies import AssistantDep
 from subsidy.security import limit_search_rate
 from subsidy.web.messages import chinese_message
-from subsidy.web.rendering import render, render_error_page
+from subsidy.web.rendering import article_anchor, render, render_error_page
 
 log = logging.getLogger("subsidy.service")
 router = APIRouter(include_in_schema=False)
@@ -35,7 +40,6 @@ SEARCH_K = 8
 
 @cache
 def display_data() -> dict[str, dict[str, str]]:
-    from knowledge.yaml_data import load_yaml
 
     text = resources.files("subsidy").joinpath("data/policy_display.yaml").read_text("utf-8")
     raw = load_yaml(text) or {}
@@ -44,7 +48,6 @@ def display_data() -> dict[str, dict[str, str]]:
 
 def presented(record: dict[str, Any]) -> dict[str, Any]:
     """A Policy record as the page shows it: corrected title, draft flag, and what kind of text it is."""
-    from knowledge.corpus import document
 
     data = display_data()
     doc = document(record["id"])
@@ -59,7 +62,6 @@ def presented(record: dict[str, Any]) -> dict[str, Any]:
 
 def page_order(policies: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Money documents first, then regional, then national, then non-policies; by region within each."""
-    from knowledge.regions import all_regions
 
     region_rank = {r.id: i for i, r in enumerate(all_regions())}
 
@@ -80,15 +82,12 @@ def page_order(policies: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 @follows_user_data
 def _document_ids_by_title() -> dict[str, str]:
-    from knowledge.corpus import load_documents
 
     return {doc.title: doc.id for doc in load_documents()}
 
 
 def hit_view(hit: dict[str, Any], day: dt.date, as_of: str) -> dict[str, Any]:
     """A search hit with the link to its article and its document's status on the page's date."""
-    from knowledge.corpus import document, policy_record
-    from subsidy.web.rendering import article_anchor
 
     doc_id = hit.get("document_id") or _document_ids_by_title().get(hit.get("document", ""))
     view: dict[str, Any] = {**hit, "url": None, "policy": None}
@@ -107,9 +106,6 @@ def relevant(hit: dict[str, Any]) -> bool:
 
 @router.get("/policies", response_class=HTMLResponse)
 async def policies_page(request: Request, assistant: AssistantDep) -> HTMLResponse:
-    from foundation.dates import parse_iso_date
-    from knowledge.policies import list_policies
-    from knowledge.regions import all_regions
 
     city = request.query_params.get("city", "").strip()
     as_of = request.query_params.get("as_of", "").strip()
@@ -163,8 +159,6 @@ async def _search_hits(
 
 @router.get("/policies/{doc_id}", response_class=HTMLResponse)
 async def policy_page(doc_id: str, request: Request) -> HTMLResponse:
-    from knowledge.corpus import document
-    from knowledge.policies import policy_detail
 
     as_of = request.query_params.get("as_of", "").strip()
     try:

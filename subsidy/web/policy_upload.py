@@ -19,6 +19,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from foundation.errors import UserInputError
+from knowledge.ingest.add_document import ingest_file
 from subsidy.web.forms import same_origin
 from subsidy.web.rendering import render_error_page
 
@@ -38,7 +39,6 @@ async def upload_policy(
     region: str = Form(""),
     title: str = Form(""),
 ) -> Response:
-    from knowledge.ingest.add_document import ingest_file
 
     same_origin(request)
     with tempfile.TemporaryDirectory(prefix="subsidy-upload-") as folder:

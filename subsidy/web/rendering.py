@@ -19,8 +19,10 @@ from fastapi.responses import HTMLResponse
 
 from foundation import money
 from foundation.limits import MAX_COUNT, MAX_QUERY_CHARS
+from knowledge.corpus import articles_of
 from knowledge.user_data import follows_user_data
 from subsidy.web.forms import CROSS_SITE_REFUSED
+from subsidy.web.messages import chinese_message
 from subsidy.wording import TRACE_OPS_ZH, amounts_in_text, basis_short, data_date, plain_words
 
 PACKAGE = Path(__file__).resolve().parents[1]  # subsidy/: templates/ and static/ live there
@@ -48,7 +50,6 @@ def distinct_statuses(estimate: Any) -> list[Any]:
 
 @follows_user_data
 def _article_positions(doc_id: str) -> dict[str, int]:
-    from knowledge.corpus import articles_of
 
     positions: dict[str, int] = {}
     for article in articles_of(doc_id):
@@ -129,7 +130,6 @@ ERROR_MESSAGES = {
 
 
 def render_error_page(request: Request, status_code: int, message: str) -> HTMLResponse:
-    from subsidy.web.messages import chinese_message
 
     detail = ERROR_MESSAGES.get(message)
     said, technical = (detail, None) if detail else chinese_message(message)
