@@ -7,7 +7,8 @@ else to the one before it (国标是我们牵头的); a count applies to the ach
 (两项国标 / 国标两项 / 国标x2, 各一项 to all; a clause that is only a count — 3个产品入选 — counts
 the achievement before it). A field the clause leaves open takes the message's only value for
 it (我们是第一起草单位，制定了两项国标). A word that fits several values (制修订) leaves them as
-candidates, for the city's rules to decide or the assistant to ask.
+candidates, for the city's rules to decide or the assistant to ask. The readers that need no
+clause structure (places, dates, counts, cue words) are in assistant/reading/.
 
 The message is read in simplified script (臨沂 = 临沂). What a negation governs names nothing (不是
 一个标准的若干部分; 不是多部门联合的 → false); a bare 标准 with only a count is the unit of the other
@@ -27,85 +28,27 @@ from typing import Any
 from assistant import optional_facts
 from assistant.lexicon import lexicon, normalise
 from assistant.models import AchievementFacts, Extraction, LooseField
+from assistant.reading.counts import read_counts
+from assistant.reading.cues import read_cues
+from assistant.reading.dates import read_dates
+from assistant.reading.places import read_places
 from calculators.achievement_types import achievement_types
-from foundation.chinese_numerals import chinese_integer
-from foundation.limits import MAX_CHAT_ACHIEVEMENTS, MAX_COUNT, MAX_MESSAGE_CHARS
-from foundation.text import CJK_TEXT
-from knowledge.regions import all_regions
+from foundation.limits import MAX_CHAT_ACHIEVEMENTS, MAX_MESSAGE_CHARS
+from foundation.text import CJK_TEXT, contains_any
 
-__all__ = ["accepts_value", "chinese_number", "extract", "normalise", "unread_counts"]
+__all__ = ["accepts_value", "extract", "normalise", "unread_counts"]
 
 MAX_CHARS = MAX_MESSAGE_CHARS  # longer messages are read up to here
 MAX_ACHIEVEMENTS = MAX_CHAT_ACHIEVEMENTS
 
-_COUNT_UNIT = (
-    r"(?:项|个(?!月|事|问题)|部(?!分|门)|份|件(?!事)|本|次(?!性)|套|种(?!类)|款)"  # 三件事: no achievement
-)
-_COUNT = re.compile(
-    r"(?<![第\d])(?<!\d\.)(各)?"
-    r"((?:好几|几|数|上|近)[十百千万]+"  # 几十项, 上百个: a rough number
-    r"|\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:\.\d+)?"  # 1,000 / 1000 / 1.5
-    r"|(?<![唯统同万逐单之其])[一二两三四五六七八九十][零〇一二两三四五六七八九十百千万亿]*)"  # 唯一一项
-    rf"(多|余|来|几)?\s*{_COUNT_UNIT}"  # 一百多项, 十几个: a rough number too
-    r"|(?<![a-z0-9])(各)?[x×*]\s*(\d+(?:\.\d+)?)(?![\d.])"  # 国标x2, 行标×3
-)
-_ORDINAL = re.compile(r"第[零〇一二两三四五六七八九十百千万亿]*$")  # 第一百二十项 is no count
 _CONJ = re.compile(r"和|及|以及|与|跟|、|并且|加上|还有")
 _SEPARATOR = re.compile(r"[，,。；;！!？?\n]|(?<!\d)\.(?!\d)")
-_FULL_DATE = re.compile(r"(20\d{2}|19\d{2})\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})\s*[日号]?")
-_YEAR_MONTH = re.compile(r"(20\d{2}|19\d{2})\s*(?:年\s*(\d{1,2})\s*月|[\-/.]\s*(\d{1,2})(?![\d\-/.]))")
-_YEAR = re.compile(r"(20\d{2}|19\d{2}|(?<!\d)[12]\d)\s*年(?:度)?")  # 2021年, 21年
-_RELATIVE_YEAR = {
-    "前年": -2,
-    "去年": -1,
-    "上一年": -1,
-    "上年度": -1,
-    "上年": -1,
-    "今年": 0,
-    "本年度": 0,
-    "本年": 0,
-}
-_GRANT_BEFORE = re.compile(r"(按照?|截至|截止|如果在|假如在|要是在|现在是|今天是)\s*$")
-_GRANT_AFTER = re.compile(r"^\s*(的政策|政策|申报|申请|去申报|去申请|来申报|拿|领|兑现|发放)")
-
-
-def chinese_number(text: str) -> int | None:
-    """十 → 10, 两 → 2, 二十三 → 23, 一百二十 → 120, 15 → 15, 1,000 → 1000; None if not one whole number."""
-    if re.fullmatch(r"\d+|\d{1,3}(?:,\d{3})+", text):
-        return int(text.replace(",", ""))
-    return chinese_integer(text)
-
-
-def _count_value(match: re.Match[str]) -> int | None:
-    """The count a count phrase states, or None when it states no usable one: a rough number (上百项,
-    十几个, 两三项), a fraction (1.5项), none (0项) or more than the calculator takes."""
-    if match.group(3) or (match.group(2) and match.group(2)[0] in "好几数上近"):
-        return None
-    number = chinese_number(match.group(2) or match.group(5))
-    return number if number is not None and 1 <= number <= MAX_COUNT else None
-
-
-def _counts(text: str, taken: list[tuple[int, int]]) -> tuple[list[_Token], list[str]]:
-    """The count tokens of the message, and the count phrases it says but no count can be read from."""
-    tokens, unread = [], []
-    for match in _COUNT.finditer(text):
-        inside_phrase = any(s < match.end() and match.start() < e for s, e in taken)
-        if inside_phrase or _ORDINAL.search(text, 0, match.start()):
-            continue
-        number = _count_value(match)
-        if number is None:
-            unread.append(match.group(0))
-            continue
-        each = bool(match.group(1) or match.group(4))
-        tokens.append(_Token(match.start(), match.end(), "count", count=number, each=each))
-    return tokens, unread
 
 
 def unread_counts(message: str) -> list[str]:
     """The count phrases of a message that state no usable count (1.5项, 0项, 上百个, 两三项), as
     written: the message's achievements keep no count from them, and the answer should say so."""
-    text = normalise((message or "")[:MAX_CHARS])
-    return _counts(text, [(t.start, t.end) for t in _phrases(text)])[1]
+    return _scan(normalise((message or "")[:MAX_CHARS]))[1]
 
 
 @dataclass
@@ -251,14 +194,16 @@ def _phrases(text: str) -> list[_Token]:
     return tokens
 
 
-def _scan(text: str) -> list[_Token]:
+def _scan(text: str) -> tuple[list[_Token], list[str]]:
+    """The message's tokens in text order, and the count phrases no count can be read from."""
     tokens = _phrases(text)
     taken = [(t.start, t.end) for t in tokens]
-    tokens += _counts(text, taken)[0]
+    counts, unread = read_counts(text, taken)
+    tokens += [_Token(c.start, c.end, "count", count=c.value, each=c.each) for c in counts]
     for match in _CONJ.finditer(text):
         if not any(s <= match.start() < e for s, e in taken):
             tokens.append(_Token(match.start(), match.end(), "conj"))
-    return _negate(text, sorted(tokens, key=lambda t: t.start))
+    return _negate(text, sorted(tokens, key=lambda t: t.start)), unread
 
 
 def _clauses(text: str, tokens: list[_Token]) -> list[list[_Token]]:
@@ -512,129 +457,14 @@ def _service_agency(text: str, groups: list[_Group]) -> None:
     """我们是标准化咨询服务机构，协助企业完成了国家级试点: the agency's service is the achievement
     (standardization_project), not the pilot it helped with."""
     lex = lexicon()
-    if not (_has_any(text, lex.agency_applicant) and _has_any(text, lex.agency_helps)):
+    if not (contains_any(text, lex.agency_applicant) and contains_any(text, lex.agency_helps)):
         return
-    said = [kind for kind, words in lex.agency_kinds.items() if _has_any(text, words)]
+    said = [kind for kind, words in lex.agency_kinds.items() if contains_any(text, words)]
     for group in groups:
         if group.type == "pilot_project":
             group.type, group.fields = "standardization_project", {}
             group.candidates = {"kind": said if len(said) == 1 else list(lex.agency_kinds)}
             group.said = None
-
-
-def _places(text: str, out: Extraction) -> None:
-    lex = lexicon()
-    named: list[tuple[re.Match[str], str]] = []
-    for match in lex.place_pattern.finditer(text):
-        word = match.group(0)
-        if word in lex.places:
-            named.append((match, lex.places[word]))
-            out.place_word = word
-        elif word in lex.groups:
-            if not out.city_candidates:
-                out.city_candidates = list(lex.groups[word])
-                out.place_word = out.place_word or word
-        elif word in lex.other_places:
-            out.unknown_place = word
-    if named:
-        meant = _meant_regions(text, named)
-        out.unknown_place = None
-        if len(meant) == 1:
-            out.city, out.city_candidates = meant[0], []
-        else:  # 北京和天津分别能拿多少: the assistant asks which one, it never picks one
-            out.city, out.city_candidates = None, meant
-
-
-def _meant_regions(text: str, named: list[tuple[re.Match[str], str]]) -> list[str]:
-    """The regions the applicant may be in, in the order named; one when the message says which.
-
-    One region named twice, or with its district (天津滨海新区) or province (江苏省泰州市), is one. Of
-    several, the one switched to is meant (天津的不行，换成郑州); those set aside (不是北京，是天津) and
-    those named only as an achievement's own (我们在天津，参与了北京市地方标准) are not.
-    """
-
-    lex = lexicon()
-    province_of = {r.id: r.province for r in all_regions()}
-    provinces = {r.id for r in all_regions() if r.level == "province"}
-    regions = list(dict.fromkeys(region for _, region in named))
-    regions = [
-        r
-        for r in regions
-        if r not in provinces or not any(o != r and province_of[o] == province_of[r] for o in regions)
-    ]
-    if len(regions) <= 1:
-        return regions
-    switched = [r for m, r in named if lex.place_switch.search(text, max(0, m.start() - 6), m.start())]
-    if switched:
-        return switched[-1:]
-    aside = {
-        r
-        for m, r in named
-        if lex.place_aside_before.search(text, max(0, m.start() - 6), m.start())
-        or lex.place_aside_after.match(text, m.end())
-    }
-    kept = [r for r in regions if r not in aside] or regions
-    plain = {r for m, r in named if not lex.place_qualifies.match(text, m.end())}
-    applicant = [r for r in kept if r in plain]
-    return applicant if len(applicant) == 1 else kept
-
-
-def _dates(text: str, today: dt.date, out: Extraction) -> None:
-    spans: list[tuple[int, int, str, dt.date]] = []
-    for regex in (_FULL_DATE, _YEAR_MONTH, _YEAR):
-        for m in regex.finditer(text):
-            if any(s <= m.start() < e for s, e, _, _ in spans):
-                continue
-            try:
-                year = int(m.group(1))
-                year += 2000 if year < 100 else 0
-                month = None
-                if regex is _FULL_DATE:
-                    month = int(m.group(2))
-                elif regex is _YEAR_MONTH:
-                    month = int(m.group(2) or m.group(3))
-                day = int(m.group(3)) if regex is _FULL_DATE else None
-                date = dt.date(year, month or 6, day or (1 if month else 30))
-            except (ValueError, IndexError):
-                continue
-            label = f"{year}" + (f"-{month:02d}" if month else "") + (f"-{day:02d}" if day else "")
-            spans.append((m.start(), m.end(), label, date))
-    for word, delta in _RELATIVE_YEAR.items():
-        for m in re.finditer(word, text):
-            if not any(s <= m.start() < e for s, e, _, _ in spans):
-                year = today.year + delta
-                spans.append((m.start(), m.end(), str(year), today if delta == 0 else dt.date(year, 6, 30)))
-    for start, end, label, date in sorted(spans):
-        before, after = text[max(0, start - 4) : start], text[end : end + 6]
-        if _GRANT_BEFORE.search(before) or _GRANT_AFTER.search(after):
-            out.grant_date = date.isoformat()
-        elif out.achieved is None:
-            out.achieved = label
-
-
-def _has_any(text: str, words: tuple[str, ...]) -> bool:
-    return any(w in text for w in words)
-
-
-def _intents(text: str, out: Extraction) -> None:
-
-    lex = lexicon()
-    found = [
-        name
-        for name in ("conditions", "validity", "materials", "office", "timing")
-        if _has_any(text, lex.intents[name])
-    ]
-    if "validity" in found and "timing" in found:
-        found.remove("timing")  # 什么时候到期 asks about validity, not the application window
-    if _has_any(text, lex.intents["amount"]) or (not found and _has_any(text, lex.intents["amount_weak"])):
-        found.insert(0, "amount")
-    out.intents = found
-    words = lex.words
-    out.whatif = _has_any(text, words["whatif"])
-    out.addition = _has_any(text, words["addition"])
-    out.injection = _has_any(text, words["injection"])
-    out.greeting = _has_any(text, words["greeting"]) and len(text) <= 20
-    out.thanks = _has_any(text, words["thanks"]) and len(text) <= 12
 
 
 def extract(message: str, today: dt.date | None = None) -> Extraction:
@@ -647,12 +477,17 @@ def extract(message: str, today: dt.date | None = None) -> Extraction:
     out.english = letters > 0 and not re.search(CJK_TEXT, text)
     if not text:
         return out
-    _places(text, out)
-    _dates(text, today, out)
-    _intents(text, out)
+    place = read_places(text)
+    out.city, out.city_candidates = place.city, list(place.city_candidates)
+    out.place_word, out.unknown_place = place.place_word, place.unknown_place
+    dates = read_dates(text, today)
+    out.achieved, out.grant_date = dates.achieved, dates.grant_date
+    cues = read_cues(text)
+    out.intents = list(cues.intents)
+    out.whatif, out.addition, out.injection = cues.whatif, cues.addition, cues.injection
+    out.greeting, out.thanks = cues.greeting, cues.thanks
 
-    tokens = _scan(text)
-    out.unread_counts = _counts(text, [(t.start, t.end) for t in _phrases(text)])[1]
+    tokens, out.unread_counts = _scan(text)
     groups: list[_Group] = []
     held: _Token | None = None  # a count-only clause before any achievement: 3个产品，被评为…
     # a bare 标准 with only a count is the unit of another achievement the message names

@@ -1,5 +1,6 @@
 """Text helpers every layer uses the same way: squash (no whitespace, for verbatim checks), fold
-(NFKC, lower case, no whitespace, for matching names) and the CJK character ranges."""
+(NFKC, lower case, no whitespace, for matching names), contains_any (keyword cues) and the CJK
+character ranges."""
 
 from __future__ import annotations
 
@@ -23,3 +24,8 @@ def squash(text: str | None) -> str:
 def fold(text: str | None) -> str:
     """For matching names and aliases: NFKC (full-width → half-width), lower case, no whitespace."""
     return squash(unicodedata.normalize("NFKC", text or "")).lower()
+
+
+def contains_any(text: str, words: tuple[str, ...]) -> bool:
+    """Does `text` contain any of `words` (as substrings)?"""
+    return any(w in text for w in words)

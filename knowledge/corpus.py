@@ -1,7 +1,7 @@
 """The policy corpus as data: documents, their articles, and whether a document is in force.
 
-Reads the committed output of `python -m knowledge.parse_corpus` (knowledge/data/documents.json
-and articles.jsonl). Stdlib only (region lookups go through knowledge.regions, which reads
+Reads the committed output of `python -m knowledge.corpus_build` (knowledge/data/documents.json
+and articles.jsonl), which writes it through `document_row` and `article_row`. Stdlib only (region lookups go through knowledge.regions, which reads
 regions.yaml), so the calculators and the CLI can import it cheaply.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import cache
 from importlib import resources
 from typing import Any, Literal
@@ -65,19 +65,28 @@ def _data(name: str) -> str:
     return resources.files("knowledge").joinpath(f"data/{name}").read_text(encoding="utf-8")
 
 
+_DATE_FIELDS = ("published", "effective_from", "effective_to")  # ISO text in a document's row
+
+
 def _date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
 def document_from_row(row: dict[str, Any]) -> Document:
-    return Document(
-        **{
-            **row,
-            "published": _date(row["published"]),
-            "effective_from": _date(row["effective_from"]),
-            "effective_to": _date(row["effective_to"]),
-        }
-    )
+    return Document(**{**row, **{name: _date(row[name]) for name in _DATE_FIELDS}})
+
+
+def document_row(doc: Document) -> dict[str, Any]:
+    """The JSON record of a document (documents.json, an ingested document's file), in field order."""
+    row = asdict(doc)
+    for name in _DATE_FIELDS:
+        row[name] = row[name].isoformat() if row[name] else None
+    return row
+
+
+def article_row(article: Article) -> dict[str, Any]:
+    """The JSON record of an article (a line of articles.jsonl), in field order."""
+    return asdict(article)
 
 
 @cache

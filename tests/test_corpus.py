@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from foundation.errors import UnknownCityError, UserInputError
-from knowledge import corpus, parse_corpus
+from knowledge import corpus
+from knowledge.corpus_build.documents import build
+from knowledge.corpus_build.write import render
 from knowledge.regions import all_regions
 
 SEEDS = Path(__file__).resolve().parents[1] / "knowledge" / "seeds"
@@ -267,10 +269,10 @@ def test_article_units_of_the_money_documents():
 
 
 def test_committed_output_is_up_to_date():
-    documents, articles = parse_corpus.build()
-    for path, text in parse_corpus.render(documents, articles).items():
+    documents, articles = build()
+    for path, text in render(documents, articles).items():
         assert path.read_text(encoding="utf-8") == text, (
-            f"{path.name} is stale: run python -m knowledge.parse_corpus"
+            f"{path.name} is stale: run python -m knowledge.corpus_build"
         )
 
 

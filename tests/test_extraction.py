@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from assistant.extraction import chinese_number, extract, normalise, unread_counts
+from assistant.extraction import extract, normalise, unread_counts
+from assistant.reading.counts import chinese_number
 from foundation.chinese_numerals import chinese_integer
 
 TODAY = dt.date(2023, 5, 1)

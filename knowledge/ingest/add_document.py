@@ -18,11 +18,10 @@ from typing import Literal
 
 from foundation.errors import UnknownCityError, UserInputError
 from foundation.settings import Settings
-from knowledge.corpus import INGESTED_SEED_PREFIX, articles_of, document
+from knowledge.corpus import INGESTED_SEED_PREFIX, Document, article_row, articles_of, document, document_row
 from knowledge.ingest.extract_text import extract_text
 from knowledge.ingest.read_document import ReadDocument, read_document
 from knowledge.ingest.store import CatalogEntry, catalog, save_document, save_user_region
-from knowledge.parse_corpus import DOCUMENT_FIELDS
 from knowledge.regions import Region, all_regions, resolve_region
 from knowledge.search import Searcher, reset_searcher
 from knowledge.vector_store import Progress
@@ -82,7 +81,7 @@ def ingest_file(
             }
         )
     entry = CatalogEntry(doc_id, path.name, digest, dt.datetime.now().isoformat(timespec="seconds"))
-    save_document(entry, record, read.articles, text)
+    save_document(entry, document_row(record), [article_row(a) for a in read.articles], text)
     embedded = _index(progress) if index else 0
     return IngestReport(
         document_id=doc_id,
@@ -161,32 +160,28 @@ def _document_id(known: dict[str, CatalogEntry], place: Region, source_name: str
     return by_title
 
 
-def _record(doc_id: str, read: ReadDocument, place: Region, source_name: str) -> dict[str, object]:
-    def iso(day: dt.date | None) -> str | None:
-        return day.isoformat() if day else None
-
-    values: dict[str, object] = {
-        "id": doc_id,
-        "title": read.title,
-        "seed": f"{INGESTED_SEED_PREFIX}{source_name}",
-        "part": None,
-        "toc_number": None,
-        "in_toc": False,
-        "region": place.name,
-        "region_id": place.id,
-        "issuer": read.issuer,
-        "published": iso(read.published),
-        "effective_from": iso(read.effective_from),
-        "effective_to": iso(read.effective_to),
-        "validity_quote": read.validity_quote,
-        "has_amounts": read.has_amounts,
-        "note": f"ingested from {source_name}",
-        "same_text_as": None,
-        "draft": read.draft,
-        "line_start": 1,
-        "line_end": len(read.lines) - 1,
-    }
-    return {k: values[k] for k in DOCUMENT_FIELDS}
+def _record(doc_id: str, read: ReadDocument, place: Region, source_name: str) -> Document:
+    return Document(
+        id=doc_id,
+        title=read.title,
+        seed=f"{INGESTED_SEED_PREFIX}{source_name}",
+        part=None,
+        toc_number=None,
+        in_toc=False,
+        region=place.name,
+        region_id=place.id,
+        issuer=read.issuer,
+        published=read.published,
+        effective_from=read.effective_from,
+        effective_to=read.effective_to,
+        validity_quote=read.validity_quote,
+        has_amounts=read.has_amounts,
+        note=f"ingested from {source_name}",
+        same_text_as=None,
+        draft=read.draft,
+        line_start=1,
+        line_end=len(read.lines) - 1,
+    )
 
 
 def _index(progress: Progress | None) -> int:

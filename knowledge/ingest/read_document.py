@@ -1,8 +1,8 @@
 """A new policy document's title, issuer, dates, validity and articles, read with the corpus parser.
 
-The articles come from `knowledge.parse_corpus.articles_for`, the same segmenter the shipped
-corpus goes through (第X条, （一） items, `1.` points, chunks), so an ingested document is cited,
-searched and quoted exactly like a shipped one: every article text is a verbatim span.
+The articles come from `knowledge.corpus_build.articles.articles_for`, the same segmenter the
+shipped corpus goes through (第X条, （一） items, `1.` points, chunks), so an ingested document is
+cited, searched and quoted exactly like a shipped one: every article text is a verbatim span.
 """
 
 from __future__ import annotations
@@ -10,12 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 from foundation.errors import UserInputError
 from foundation.text import squash
+from knowledge.corpus import Article
+from knowledge.corpus_build.articles import articles_for
+from knowledge.corpus_build.policy_text import FULL_DATE, PUBLISHED_LINE, collapse, parse_cn_date
 from knowledge.ingest.validity import find_validity
-from knowledge.parse_corpus import FULL_DATE, PUBLISHED_LINE, articles_for, collapse, parse_cn_date
 
 TITLE_WORDS = re.compile(r"(办法|细则|规定|意见|通知|方案|政策|措施|规则|决定)(（[^）]*）|\([^)]*\))?$")
 DOCUMENT_NUMBER = re.compile(
@@ -49,7 +50,7 @@ class ReadDocument:
     has_amounts: bool
     lines: list[str]  # 1-based: lines[0] is ""
     body_start: int  # first line after the title block
-    articles: list[dict[str, Any]] = field(default_factory=list)
+    articles: list[Article] = field(default_factory=list)
 
 
 def read_document(text: str, doc_id: str, *, source_name: str, title: str | None = None) -> ReadDocument:
@@ -63,7 +64,7 @@ def read_document(text: str, doc_id: str, *, source_name: str, title: str | None
     chosen = (title or found_title or source_name).strip()
     validity = find_validity(text, published)
     articles = articles_for(doc_id, lines, title_end + 1, _body_end(lines), None)
-    if not any(a["unit"] in LABELLED_UNITS for a in articles):
+    if not any(a.unit in LABELLED_UNITS for a in articles):
         raise NoArticlesError(
             source_name, "no articles found (no 第X条, no numbered points 1. 2. …, no items （一）（二）…)"
         )

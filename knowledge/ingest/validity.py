@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from foundation.chinese_numerals import chinese_integer
 from foundation.text import squash
-from knowledge.parse_corpus import FULL_DATE, parse_cn_date
+from knowledge.corpus_build.policy_text import parse_cn_date
 
 NUMBER = r"(\d+|[一二两三四五六七八九十]+)"
 STARTS = re.compile(r"(施行|实施|执行|生效)")
@@ -93,4 +93,4 @@ def _end(flat: str, start: dt.date | None) -> dt.date | None:
     return None
 
 
-__all__ = ["FULL_DATE", "Validity", "cn_number", "find_validity"]
+__all__ = ["Validity", "cn_number", "find_validity"]
