@@ -11,7 +11,7 @@ from pathlib import Path
 
 from calculators.rule_check import CheckReport, RuleFileRejectedError, check_rule_file
 from calculators.rulebook import user_rules_dir
-from knowledge.ingest.store import mark_region_has_amounts
+from knowledge.ingested import mark_region_has_amounts
 from knowledge.regions import resolve_region
 from knowledge.user_data import mark_changed, write_atomically
 

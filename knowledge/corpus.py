@@ -15,7 +15,7 @@ from importlib import resources
 from typing import Any, Literal
 
 from foundation.errors import UserInputError
-from knowledge.ingest.store import ingested_documents, ingested_text
+from knowledge.ingested import ingested_documents, ingested_text
 from knowledge.regions import resolve_region
 from knowledge.user_data import follows_user_data
 
@@ -102,7 +102,7 @@ def _shipped_articles() -> tuple[Article, ...]:
 @follows_user_data
 def load_documents() -> tuple[Document, ...]:
     """Every document, in corpus order (the compilation's body order, then the other seeds), then
-    the ones the user ingested (`subsidy ingest`, knowledge/ingest/store.py)."""
+    the ones the user ingested (`subsidy ingest`, knowledge/ingested.py)."""
 
     shipped = _shipped_documents()
     ids = {doc.id for doc in shipped}

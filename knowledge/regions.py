@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 
 from foundation.errors import UnknownCityError, shown_value
-from knowledge.ingest.store import user_region_rows
+from knowledge.ingested import user_region_rows
 from knowledge.user_data import follows_user_data
 from knowledge.yaml_data import load_yaml
 
@@ -24,7 +24,7 @@ class Region:
 
 @follows_user_data
 def all_regions() -> tuple[Region, ...]:
-    """The shipped regions, then those the user added (`subsidy ingest --region`, knowledge/ingest/store.py)."""
+    """The shipped regions, then those the user added (`subsidy ingest --region`, knowledge/ingested.py)."""
 
     raw = load_yaml(resources.files("knowledge").joinpath("data/regions.yaml").read_text("utf-8"))
     shipped = {r["id"] for r in raw}

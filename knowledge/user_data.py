@@ -4,7 +4,7 @@ A consultant ingests new policy documents (`subsidy ingest`), adds regions and i
 files (`subsidy rules install`). They live in the data directory (`SUBSIDY_DATA_DIR`, never
 inside the installed package):
 
-    <data dir>/policies/          ingested documents (knowledge/ingest/store.py)
+    <data dir>/policies/          ingested documents (knowledge/ingested.py)
     <data dir>/rules/<id>.yaml    installed rule files (calculators/rulebook.py)
     <data dir>/regions.yaml       regions the shipped list does not have
     <data dir>/user-data-version  a token rewritten on every change

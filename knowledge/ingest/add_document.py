@@ -21,7 +21,7 @@ from foundation.settings import Settings
 from knowledge.corpus import INGESTED_SEED_PREFIX, Document, article_row, articles_of, document, document_row
 from knowledge.ingest.extract_text import extract_text
 from knowledge.ingest.read_document import ReadDocument, read_document
-from knowledge.ingest.store import CatalogEntry, catalog, save_document, save_user_region
+from knowledge.ingested import CatalogEntry, catalog, save_document, save_user_region
 from knowledge.regions import Region, all_regions, resolve_region
 from knowledge.search import Searcher, reset_searcher
 from knowledge.vector_store import Progress
