@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 DIGITS = {
     "零": 0,
     "〇": 0,
@@ -56,3 +58,11 @@ def chinese_integer(text: str) -> int | None:
     if digit is not None and spoken_unit > 10 and not after_zero and text[-2] not in DIGITS:
         digit *= spoken_unit // 10
     return total + section + (digit or 0)
+
+
+def whole_number(text: str) -> int | None:
+    """A whole number written in digits (15, 1,000) or in Chinese numerals (十, 两, 二十三, 一百二十);
+    None when `text` is not one (1.5, 上百)."""
+    if re.fullmatch(r"\d+|\d{1,3}(?:,\d{3})+", text):
+        return int(text.replace(",", ""))
+    return chinese_integer(text)

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from assistant.extraction import extract, normalise, unread_counts
-from assistant.reading.counts import chinese_number
 from foundation.chinese_numerals import chinese_integer
+from foundation.chinese_numerals import whole_number as chinese_number
 
 TODAY = dt.date(2023, 5, 1)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from foundation.chinese_numerals import chinese_integer
+from foundation.chinese_numerals import whole_number
 from foundation.limits import MAX_COUNT
 
 _COUNT_UNIT = (
@@ -31,19 +31,12 @@ class Count:
     each: bool  # 各一项: the count of every achievement named
 
 
-def chinese_number(text: str) -> int | None:
-    """十 → 10, 两 → 2, 二十三 → 23, 一百二十 → 120, 15 → 15, 1,000 → 1000; None if not one whole number."""
-    if re.fullmatch(r"\d+|\d{1,3}(?:,\d{3})+", text):
-        return int(text.replace(",", ""))
-    return chinese_integer(text)
-
-
 def _count_value(match: re.Match[str]) -> int | None:
     """The count a count phrase states, or None when it states no usable one: a rough number (上百项,
     十几个, 两三项), a fraction (1.5项), none (0项) or more than the calculator takes."""
     if match.group(3) or (match.group(2) and match.group(2)[0] in "好几数上近"):
         return None
-    number = chinese_number(match.group(2) or match.group(5))
+    number = whole_number(match.group(2) or match.group(5))
     return number if number is not None and 1 <= number <= MAX_COUNT else None
 
 

@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from foundation.chinese_numerals import chinese_integer
+from foundation.chinese_numerals import whole_number
 from foundation.text import squash
 from knowledge.corpus_build.policy_text import parse_cn_date
 
@@ -28,9 +28,7 @@ FOR_YEARS = re.compile(rf"有效期(?:为)?\s*{NUMBER}\s*年")
 
 def cn_number(text: str) -> int:
     """'30' → 30, '三' → 3, '十' → 10, '十五' → 15, '二十' → 20 (the numerals the patterns above match)."""
-    if text.isdigit():
-        return int(text)
-    value = chinese_integer(text)
+    value = whole_number(text)
     if value is None:
         raise ValueError(f"not a number: {text!r}")
     return value
