@@ -2,8 +2,8 @@
 
 Every user mistake becomes a 422 naming the field; anything unexpected becomes a 500 with
 a one-line message. No response ever carries a stack trace. Protections (body limit,
-API key, rate limit, CORS, security headers) are configured from the environment: see
-subsidy/security.py.
+API key, rate limit, CORS, security headers) come from the settings the app is created with
+(foundation/settings.py: `Settings.from_env()` by default).
 """
 
 from __future__ import annotations

@@ -46,7 +46,7 @@ def register(app: typer.Typer) -> None:
             1, "--workers", min=1, max=16, help="worker processes (they share the persisted sessions)"
         ),
     ) -> None:
-        """Web UI + HTTP API (OpenAPI at /docs). Protections are set by SUBSIDY_* variables (see subsidy/security.py)."""
+        """Web UI + HTTP API (OpenAPI at /docs). Protections are set by SUBSIDY_* variables (see foundation/settings.py)."""
         from foundation.settings import Settings
         from subsidy.health import require_usable_data_dir
         from subsidy.service import serve
