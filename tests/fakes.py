@@ -18,12 +18,11 @@ from typing import Any
 import pytest
 from fastapi import Request
 from fastapi.testclient import TestClient
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
-from assistant.models import SessionState
+from assistant.models import Answer, SessionState
 from assistant.sessions import SessionStore
 from calculators.engine import estimate
-from calculators.models import Citation, Estimate
 from foundation.settings import Settings
 from subsidy.dependencies import get_assistant
 from subsidy.service import create_app
@@ -63,14 +62,6 @@ NATIONAL_STANDARD = {
 }
 
 
-class FakeAnswer(BaseModel):
-    answer: str
-    citations: list[Citation] = Field(default_factory=list)
-    estimate: Estimate | None = None
-    follow_up: str | None = None
-    session_id: str
-
-
 class FakeAssistant:
     """turn(message, session_id, as_of): remembers the city per session, answers from the engine.
 
@@ -90,27 +81,27 @@ class FakeAssistant:
         holder = _active.get("search")
         return holder.search(*args, **kwargs) if holder is not None else []
 
-    def turn(self, message: str, session_id: str | None = None, as_of: str | None = None) -> FakeAnswer:
+    def turn(self, message: str, session_id: str | None = None, as_of: str | None = None) -> Answer:
         answer = self.answer(message, session_id or uuid.uuid4().hex, as_of)
         with self.store.turn_lock(answer.session_id):
-            self.store.save_turn(answer.session_id, SessionState(), message, answer)  # type: ignore[arg-type]
+            self.store.save_turn(answer.session_id, SessionState(), message, answer)
         return answer
 
-    def answer(self, message: str, session_id: str, as_of: str | None) -> FakeAnswer:
+    def answer(self, message: str, session_id: str, as_of: str | None) -> Answer:
         state = self.sessions.setdefault(session_id, {"city": None, "turns": 0})
         state["turns"] += 1
         for word, city in self.CITIES.items():
             if word in message:
                 state["city"] = city
         if "国家标准" not in message:
-            return FakeAnswer(answer=f"第 {state['turns']} 轮：{message}", session_id=session_id)
+            return Answer(answer=f"第 {state['turns']} 轮：{message}", session_id=session_id)
         if state["city"] is None:
-            return FakeAnswer(
+            return Answer(
                 answer="请问贵公司在哪个城市？", follow_up="请问贵公司在哪个城市？", session_id=session_id
             )
         est = estimate({**NATIONAL_STANDARD, "city": state["city"], "as_of": as_of or "2022-06-01"})
         item = est.items[0]
-        return FakeAnswer(
+        return Answer(
             answer=f"第 {state['turns']} 轮：可获 {item.amount_yuan // 10000} 万元。",
             citations=[item.citation] if item.citation else [],
             estimate=est,
